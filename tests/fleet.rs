@@ -360,6 +360,28 @@ async fn caps_pauses_and_sends_are_seen_by_every_process() {
     }
 }
 
+/// A rolling deploy: the old processes allow 3/s, the new 10/s. Together they keep to 3/s,
+/// not 13 or 10.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_configured_with_different_limits_all_keep_to_the_strictest() {
+    let (redis_url, _server) = redis_server::shared();
+    let redis = Redis::open(&redis_url).unwrap().prefix("fleet-test:");
+    let auth = Auth::api_key(unique("key"));
+    let old = RedisQuota::new(&redis, &auth, Quota::custom(Some(3), None, None));
+    let new = RedisQuota::new(&redis, &auth, Quota::custom(Some(10), Some(1000), None));
+    let now = SystemTime::now();
+    assert!(matches!(old.try_acquire(now).await.unwrap(), keap::runtime::Decision::Send));
+    for _ in 0..2 {
+        assert!(matches!(new.try_acquire(now).await.unwrap(), keap::runtime::Decision::Send));
+    }
+    match new.try_acquire(now).await.unwrap() {
+        keap::runtime::Decision::Wait(w) => assert_eq!(w.window, Window::Second),
+        other => panic!("the old processes' 3/s holds the new ones too: {other:?}"),
+    }
+    let limits: Vec<_> = new.budget(now).await.unwrap().iter().map(|b| b.limit).collect();
+    assert_eq!(limits, [Some(3), Some(1000), None], "the limits in force are the fleet's strictest");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_that_lost_its_data_counts_the_short_windows_full_for_a_minute() {
     let mut redis = RedisServer::start();

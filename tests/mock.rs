@@ -32,6 +32,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     pub drop: bool,
     pub hang: bool,
+    /// Answers only after this long (real time).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -47,6 +49,12 @@ impl Reply {
 
     pub fn dropped() -> Reply {
         Reply { drop: true, ..Default::default() }
+    }
+
+    /// Answers after `delay` of real time.
+    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
+        self
     }
 
     /// Holds the connection open without an answer (until the client gives up or dies).
@@ -119,6 +127,9 @@ pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'stat
                     }
                     if reply.hang {
                         std::future::pending::<()>().await;
+                    }
+                    if let Some(delay) = reply.delay {
+                        tokio::time::sleep(delay).await;
                     }
                     let mut head = format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\n", reply.status, reply.body.len());
                     for (k, v) in &reply.headers {

@@ -830,3 +830,140 @@ async fn clients_of_one_key_in_one_process_share_its_quota() {
     other.contact().list_contacts().send().await.unwrap();
     assert_eq!(clock.slept(), before);
 }
+
+#[tokio::test]
+async fn the_default_quota_follows_the_credential() {
+    async fn limits(c: &Client) -> Vec<Option<u32>> {
+        c.quota().await.unwrap().iter().map(|b| b.limit).collect()
+    }
+    let key = Client::builder().base_url("http://127.0.0.1:9").auth(Auth::api_key("k")).own_quota().build().unwrap();
+    assert_eq!(limits(&key).await, [Some(5), Some(120), Some(15_000)], "Keap's key article");
+    let tokens = Tokens::new("at", "rt", None);
+    let app = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .auth(Auth::oauth2("id", "secret", tokens).build())
+        .own_quota()
+        .build()
+        .unwrap();
+    assert_eq!(limits(&app).await, [None, Some(1_500), Some(150_000)], "an OAuth2 app's, not a key's");
+    assert_eq!(keap::runtime::Quota::default(), keap::runtime::Quota::api_key());
+    assert_eq!(keap::runtime::Quota::api_key_raised().limit(keap::runtime::Window::Second), Some(10));
+}
+
+mod per_request {
+    use super::*;
+    use keap::runtime::RequestOptions;
+
+    #[tokio::test]
+    async fn a_request_timeout_fires_while_the_clients_does_not() {
+        let server = serve(|_, _| Reply::json(200, CONTACTS).after(Duration::from_millis(300))).await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("k"), &clock);
+        let quick = RequestOptions::new().timeout(Duration::from_millis(50)).retry(RetryPolicy::none());
+        match c.contact().list_contacts().options(quick).send().await {
+            Err(Error::Transport { source, .. }) => assert!(source.is_timeout(), "{source}"),
+            other => panic!("the request's own 50 ms fired: {other:?}"),
+        }
+        assert_eq!(server.seen().len(), 1, "RetryPolicy::none() sends once");
+        // The next request keeps the client's 60 s, and the same slow answer arrives.
+        c.contact().list_contacts().send().await.unwrap();
+        // The client's retries otherwise: a timed-out GET is sent again.
+        let retried = RequestOptions::new().timeout(Duration::from_millis(50));
+        c.contact().list_contacts().options(retried).send().await.unwrap_err();
+        assert_eq!(server.seen().len(), 2 + 4, "1 + the client's 3 retries");
+    }
+
+    #[tokio::test]
+    async fn extra_headers_and_query_parameters_arrive_and_the_credentials_stay() {
+        let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("the-key"), &clock);
+        let options = RequestOptions::new().header("X-Correlation-Id", "job-42").query("new_param", "a b");
+        c.contact().list_contacts().page_size(5).options(options).send().await.unwrap();
+        let seen = &server.seen()[0];
+        assert_eq!(seen.header("x-correlation-id"), Some("job-42"));
+        assert_eq!(seen.header("x-keap-api-key"), Some("the-key"));
+        assert_eq!(seen.target, "/rest/v2/contacts?page_size=5&new_param=a%20b");
+        // Without options: nothing added.
+        c.contact().list_contacts().send().await.unwrap();
+        assert_eq!(server.seen()[1].target, "/rest/v2/contacts");
+    }
+
+    #[tokio::test]
+    async fn overriding_credentials_or_what_the_operation_sets_is_refused_before_sending() {
+        let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("the-key"), &clock);
+        for (options, named) in [
+            (RequestOptions::new().header("X-Keap-API-Key", "another"), "X-Keap-API-Key"),
+            (RequestOptions::new().header("authorization", "Bearer x"), "authorization"),
+            (RequestOptions::new().header("Accept", "text/html"), "Accept"),
+            (RequestOptions::new().header("Content-Length", "0"), "Content-Length"),
+            (RequestOptions::new().query("page_size", "1000"), "page_size"),
+        ] {
+            match c.contact().list_contacts().options(options).send().await {
+                Err(e @ Error::InvalidRequest(_)) => {
+                    assert!(e.to_string().contains(named) && !e.maybe_sent(), "{e}")
+                }
+                other => panic!("{named}: expected InvalidRequest, got {other:?}"),
+            }
+        }
+        assert!(server.seen().is_empty(), "nothing may be sent");
+    }
+
+    #[tokio::test]
+    async fn a_batch_answered_200_with_failed_records_is_an_error_that_lists_them() {
+        let server = serve(|_, n| match n {
+            0 => Reply::json(200, r#"{"results":{"1":"SUCCESS","2":"CONTACT_NOT_FOUND","3":"DUPLICATE"}}"#),
+            _ => Reply::json(200, r#"{"results":{"1":"SUCCESS"}}"#),
+        })
+        .await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("k"), &clock);
+        let ids = || keap::types::ApplyRemoveTagRequest {
+            contact_ids: ["1", "2", "3"].into_iter().map(keap::ids::Id::new).collect(),
+        };
+        match c.tags().apply_tags(keap::ids::Id::new("9"), ids()).send().await {
+            Err(Error::PartlyFailed(f)) => {
+                assert_eq!(f.failed, [("2".to_string(), "CONTACT_NOT_FOUND".to_string())]);
+                assert_eq!(f.succeeded.len(), 2);
+            }
+            other => panic!("a failed record cannot pass as success: {other:?}"),
+        }
+        let all = c.tags().apply_tags(keap::ids::Id::new("9"), ids()).send().await.unwrap();
+        assert_eq!(all.results.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_file_downloads_as_bytes_or_a_stream_whichever_way_it_is_sent() {
+        use keap::runtime::Stream as _;
+        let file: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+        let raw = file.clone();
+        let server = serve(move |seen, _| {
+            if seen.target.ends_with("1:data") {
+                // As the spec declares it: a JSON string of base64.
+                Reply::json(200, r#""aGVsbG8gd29ybGQ=""#)
+            } else {
+                Reply { status: 200, body: raw.clone(), ..Default::default() }
+                    .header("content-type", "application/octet-stream")
+            }
+        })
+        .await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("k"), &clock);
+        let bytes: Vec<u8> = c.files().get_file_data_1(keap::ids::Id::new("1")).send().await.unwrap();
+        assert_eq!(bytes, b"hello world");
+        assert_eq!(c.files().get_file_data_1(keap::ids::Id::new("2")).send().await.unwrap(), file);
+        let mut download = c.files().get_file_data_1(keap::ids::Id::new("2")).send_stream().await.unwrap();
+        assert_eq!(download.content_length(), Some(100_000));
+        let (mut got, mut chunks) = (Vec::new(), 0);
+        while let Some(chunk) = download.next_chunk().await {
+            got.extend_from_slice(&chunk.unwrap());
+            chunks += 1;
+        }
+        assert_eq!(got, file);
+        assert!(chunks >= 1 && download.size_hint().0 == 0);
+        let streamed = c.files().get_file_data_1(keap::ids::Id::new("1")).send_stream().await.unwrap();
+        assert_eq!(streamed.bytes().await.unwrap(), b"hello world");
+    }
+}

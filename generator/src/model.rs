@@ -94,6 +94,9 @@ pub struct Operation {
     pub update_mask: Option<UpdateMask>,
     /// Whether a create can be an upsert, and where its switch goes.
     pub upsert: Option<Upsert>,
+    /// A batch write whose answer reports each record's outcome: a failed record fails
+    /// the call (`Error::PartlyFailed`).
+    pub per_record: bool,
     /// Security schemes it requires that the spec never declares (a defect, warned about;
     /// the client sends its configured credentials anyway).
     pub undeclared_security: Vec<String>,

@@ -5,7 +5,7 @@
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = std::env::var("KEAP_API_KEY").map_err(|_| "set KEAP_API_KEY to a Personal Access Token")?;
-    let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key)).quota(keap::Quota::keap_key());
+    let mut builder = keap::Client::builder().auth(keap::Auth::api_key(key));
     if let Ok(url) = std::env::var("KEAP_BASE_URL") {
         builder = builder.base_url(url);
     }

@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(url) = std::env::var("KEAP_TOKEN_URL") {
         auth = auth.token_url(url);
     }
-    let mut builder = keap::Client::builder().auth(auth).quota(keap::Quota::keap_oauth_app());
+    let mut builder = keap::Client::builder().auth(auth);
     if let Ok(url) = std::env::var("KEAP_BASE_URL") {
         builder = builder.base_url(url);
     }

@@ -218,7 +218,7 @@ fn method(op: &Operation, root: &TokenStream) -> TokenStream {
         #doc
         #deprecated
         pub fn #name(&self, #(#args),*) -> #builder {
-            #builder { client: self.client.clone(), #(#inits,)* }
+            #builder { client: self.client.clone(), options: Default::default(), #(#inits,)* }
         }
     }
 }
@@ -278,10 +278,17 @@ fn builder(tag: &Tag, op: &Operation, root: &TokenStream) -> TokenStream {
         #[must_use = "a request does nothing until you `.send().await` it"]
         pub struct #name {
             client: crate::Client,
+            options: crate::runtime::RequestOptions,
             #(#fields,)*
         }
         impl #name {
             #(#setters)*
+            /// Per-request options: timeout, retries, extra headers and query parameters
+            /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+            pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+                self.options = options;
+                self
+            }
             #clear
             #body_setter
             #send
@@ -420,7 +427,7 @@ fn send(op: &Operation, root: &TokenStream) -> TokenStream {
         Response::Empty => (quote!(()), quote!(send_empty)),
         Response::Json(t) => (ty_in(t, false, root), quote!(send_json)),
         Response::Text(_) => (quote!(String), quote!(send_text)),
-        Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_bytes)),
+        Response::Bytes(_) => (quote!(Vec<u8>), quote!(send_file)),
     };
     // Servers answer 406 to an `Accept` they cannot serve; JSON is the transport's default.
     let accept = match &op.response {
@@ -432,8 +439,16 @@ fn send(op: &Operation, root: &TokenStream) -> TokenStream {
     } else {
         format!(" The spec lists error statuses {}.", op.error_statuses.join(", "))
     };
-    let doc =
-        docs::line_attr(&format!("Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).{errors}"));
+    let partly = if op.per_record {
+        " Keap answers each record apart: if any record failed, even in a 2xx answer, the call is \
+         [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that \
+         took effect."
+    } else {
+        ""
+    };
+    let doc = docs::line_attr(&format!(
+        "Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).{errors}{partly}"
+    ));
     let path_names: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamIn::Path).collect();
     let path_check = (!path_names.is_empty()).then(|| {
         let pairs = path_names.iter().map(|p| {
@@ -443,11 +458,33 @@ fn send(op: &Operation, root: &TokenStream) -> TokenStream {
         });
         quote!(req.path_params(&[#(#pairs),*]);)
     });
-    let mutability = if stmts.is_empty() && body.is_none() && accept.is_none() && path_check.is_none() {
-        quote!()
-    } else {
-        quote!(mut)
+    let declared: Vec<&str> =
+        op.params.iter().filter(|p| p.location == ParamIn::Query).map(|p| p.api_name.as_str()).collect();
+    let build = quote! {
+        #path_locals
+        let mut req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
+        #path_check
+        #(#stmts)*
+        #body
+        #accept
+        req.options(self.options, &[#(#declared),*]);
     };
+    let sent = if op.per_record {
+        quote!(self.client.transport().#call(req).await.and_then(|r| crate::runtime::per_record(#api_name, r)))
+    } else {
+        quote!(self.client.transport().#call(req).await)
+    };
+    // File content can also be read as a stream, never held whole.
+    let stream = matches!(op.response, Response::Bytes(_)).then(|| {
+        quote! {
+            /// Sends the request and streams the file's bytes as they arrive
+            /// ([`Download`](crate::runtime::Download)), never holding the whole file.
+            pub async fn send_stream(self) -> Result<crate::runtime::Download, crate::Error> {
+                #build
+                self.client.transport().send_stream(req).await
+            }
+        }
+    });
     quote! {
         #doc
         ///
@@ -459,14 +496,10 @@ fn send(op: &Operation, root: &TokenStream) -> TokenStream {
         /// `x-request-id` among them) beside the body: `.send_with_response().await` is
         /// `Result<Response<T>, Error>`.
         pub async fn send_with_response(self) -> Result<crate::runtime::Response<#ret>, crate::Error> {
-            #path_locals
-            let #mutability req = crate::runtime::Request::new(crate::runtime::Method::#method, #api_name, #template, #path);
-            #path_check
-            #(#stmts)*
-            #body
-            #accept
-            self.client.transport().#call(req).await
+            #build
+            #sent
         }
+        #stream
     }
 }
 

@@ -58,6 +58,10 @@ pub struct Conventions {
     /// Words a schema's name may carry before and after its record's name
     /// (`RestV2Product_Detail`, `UpdateTagResponse`) and still be that record.
     pub id_schema_affixes: [&'static [&'static str]; 2],
+    /// Batch writes that answer per record (applying a tag to contacts, adding contacts to
+    /// a sequence): a write whose answer is a map of record id to status text, or holds one
+    /// in a field whose name contains this word (`results`, `add_to_sequence_results`).
+    pub per_record_results: &'static str,
 }
 
 /// Keap's.
@@ -100,6 +104,7 @@ pub const KEAP: Conventions = Conventions {
         &["rest", "v1", "v2", "basic", "simple", "full", "partial", "get", "update", "create", "tagged"],
         &["v1", "v2", "response", "request", "detail", "list", "reference"],
     ],
+    per_record_results: "result",
 };
 
 /// Where a group stands in the guide's choice of examples (lower first).
@@ -246,6 +251,31 @@ impl<'a> Lowerer<'a> {
                 };
                 UpdateMask { param: p.name.clone(), unmaskable, clear_setter, replace_setter }
             })
+    }
+
+    /// Whether a write answers per record (see [`Conventions::per_record_results`]): the
+    /// transport then turns any failed record into an error.
+    pub(super) fn per_record(&self, method: &str, response: &Response) -> bool {
+        let Response::Json(ty) = response else { return false };
+        if method.eq_ignore_ascii_case("get") {
+            return false;
+        }
+        let statuses = |t: &TypeRef| match self.resolve(t) {
+            TypeRef::Map(value) => match self.resolve(&value) {
+                TypeRef::Prim(Prim::String) => true,
+                TypeRef::Named(n) => {
+                    matches!(self.types.get(&n).map(|t| &t.kind), Some(TypeKind::Enum { integer: false, .. }))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if statuses(ty) {
+            return true;
+        }
+        let TypeRef::Named(answer) = self.resolve(ty) else { return false };
+        let Some(TypeKind::Struct { fields, .. }) = self.types.get(&answer).map(|t| &t.kind) else { return false };
+        fields.iter().any(|f| f.api_name.contains(KEAP.per_record_results) && statuses(&f.ty))
     }
 
     /// A list takes `page_token` and returns `next_page_token` beside exactly one array, or

@@ -140,7 +140,17 @@ impl<'a> Lowerer<'a> {
             resolved.push((p, (at, defined)));
         }
 
-        let mut names = Namespace::with_reserved(&["send", "body", "client"]);
+        // The builder's own fields and methods: a parameter cannot take their names.
+        let mut names = Namespace::with_reserved(&[
+            "send",
+            "send_with_response",
+            "send_stream",
+            "body",
+            "client",
+            "options",
+            "pages",
+            "items",
+        ]);
         let mut out = Vec::new();
         let mut stray_path_params = Vec::new();
         // Path parameters first, in template order, so constructor arguments read like the URL.
@@ -196,6 +206,7 @@ impl<'a> Lowerer<'a> {
         self.field_names(&mut out, &response, pagination.as_ref(), &pointer);
         let update_mask = self.update_mask(&mut out, body.as_ref(), &mut names);
         let upsert = self.upsert(&out, body.as_ref());
+        let per_record = self.per_record(method, &response);
         Ok(Operation {
             api_name,
             method_name,
@@ -213,6 +224,7 @@ impl<'a> Lowerer<'a> {
             pagination,
             update_mask,
             upsert,
+            per_record,
             undeclared_security,
             stray_path_params,
             pointer,
@@ -453,6 +465,11 @@ impl<'a> Lowerer<'a> {
             let r = follow(self.doc.components.as_ref().map(|c| &c.responses), r, "responses", &at)?.clone();
             let Some((media, mt)) = pick_media(&r.content) else { continue };
             let response = match body_kind(media) {
+                // File data as a JSON string (`format: byte` or `binary`): bytes, whichever
+                // way the server sends them.
+                BodyKind::Json if mt.schema.as_ref().is_some_and(|s| self.is_file_data(s)) => {
+                    Response::Bytes(bare_media(media))
+                }
                 BodyKind::Json => Response::Json(match &mt.schema {
                     Some(s) => {
                         self.schema(s, &hint.child("Response"), &format!("{at}/content/{}/schema", escape(media)))?
@@ -467,6 +484,38 @@ impl<'a> Lowerer<'a> {
         }
         errors.sort();
         Ok((Response::Empty, errors))
+    }
+}
+
+impl Lowerer<'_> {
+    /// Whether a response schema is file data: a string of `format: byte` or `binary`
+    /// (through `$ref`s, a few deep).
+    fn is_file_data(&self, schema: &ReferenceOr<openapiv3::Schema>) -> bool {
+        let mut at = schema;
+        for _ in 0..8 {
+            match at {
+                ReferenceOr::Item(s) => {
+                    return matches!(
+                        &s.schema_kind,
+                        openapiv3::SchemaKind::Type(openapiv3::Type::String(st))
+                            if st.enumeration.is_empty() && matches!(
+                                st.format,
+                                openapiv3::VariantOrUnknownOrEmpty::Item(
+                                    openapiv3::StringFormat::Byte | openapiv3::StringFormat::Binary
+                                )
+                            )
+                    )
+                }
+                ReferenceOr::Reference { reference } => {
+                    let name = reference.rsplit('/').next().unwrap_or_default();
+                    match self.doc.components.as_ref().and_then(|c| c.schemas.get(name)) {
+                        Some(next) => at = next,
+                        None => return false,
+                    }
+                }
+            }
+        }
+        false
     }
 }
 

@@ -9,11 +9,14 @@ mod auth;
 mod client;
 mod clock;
 mod custom_fields;
+mod download;
 mod error;
 mod filter;
 mod ids;
 mod money;
 mod object;
+mod options;
+mod outcomes;
 mod paginate;
 mod quota;
 #[cfg(feature = "redis")]
@@ -36,10 +39,13 @@ pub use custom_fields::{
     CustomField, CustomFieldError, CustomFieldErrorKind, CustomFields, CustomValue, CustomValues, FieldKind,
     FieldOption,
 };
+pub use download::Download;
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use ids::{Id, IdError, NumId, Record};
 pub use money::{Amount, MinorUnits, MoneyError};
+pub use options::RequestOptions;
+pub use outcomes::PartialFailure;
 pub use paginate::{Items, Pages, Paginated, Resume, MAX_PAGE_FAILURES};
 pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
 #[cfg(feature = "redis")]
@@ -58,6 +64,8 @@ pub use values::{Date, DateTime, FilePart};
 // on this runtime as a dependency) must reach it, hidden because users never need it.
 #[doc(hidden)]
 pub use object::{plain, within, Fields};
+#[doc(hidden)]
+pub use outcomes::per_record;
 #[doc(hidden)]
 pub use paginate::{next_offset, next_token};
 #[doc(hidden)]

@@ -16,15 +16,34 @@ use std::time::{Duration, SystemTime};
 /// What every script shares: Redis's time in microseconds, the limits, and `room(w)`, a
 /// window's requests left (`nil`: no limit) and when it next frees room. Keys: the send log
 /// (a sorted set, scored by time), the day counter, the caps learned from Keap's headers,
-/// the pause and the store's epoch. Microseconds since the epoch fit a Lua number exactly;
+/// the pause, the store's epoch, and the limits each process of the fleet was configured
+/// with. ARGV[1..3] are this process's limits (-1: none), ARGV[4] the guard, ARGV[5] this
+/// process's name. The limits applied are the strictest of the processes heard from in the
+/// last five minutes: during a rolling deploy from one setting to another, the fleet
+/// together never sends more than either allows. Microseconds since the epoch fit a Lua number exactly;
 /// `fmt` writes them out whole (Lua's own `tostring` would round them).
 const PRELUDE: &str = r#"
 local SEC, MIN, DAY = 1000000, 60000000, 86400000000
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local K_LOG, K_DAY, K_CAPS, K_PAUSE, K_META = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local K_LOG, K_DAY, K_CAPS, K_PAUSE, K_META, K_LIMITS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local lim = {tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])}
 local guard = tonumber(ARGV[4])
+local FORGET = 300000000
+redis.call('HSET', K_LIMITS, ARGV[5], ARGV[1] .. ',' .. ARGV[2] .. ',' .. ARGV[3] .. ',' .. string.format('%.0f', now))
+redis.call('PEXPIRE', K_LIMITS, FORGET / 1000)
+local fleet = redis.call('HGETALL', K_LIMITS)
+for i = 1, #fleet, 2 do
+  local s, m, d, at = string.match(fleet[i + 1], '^(-?%d+),(-?%d+),(-?%d+),(%d+)$')
+  if not at or tonumber(at) < now - FORGET then
+    redis.call('HDEL', K_LIMITS, fleet[i])
+  else
+    local theirs = {tonumber(s), tonumber(m), tonumber(d)}
+    for w = 1, 3 do
+      if theirs[w] >= 0 and (lim[w] < 0 or theirs[w] < lim[w]) then lim[w] = theirs[w] end
+    end
+  end
+end
 local today = math.floor(now / DAY)
 local function fmt(x) return string.format('%.0f', x) end
 local function span(w)
@@ -73,29 +92,29 @@ end
 "#;
 
 /// One request: `{0, 0, epoch, now}` when recorded, else `{window, until, epoch, now}`
-/// (window 1 second, 2 minute, 3 day, 4 a server-imposed pause). ARGV[5] names the send
-/// (unique), ARGV[6] the epoch this process knows (`''`: none yet), ARGV[7] a new epoch's
-/// name, ARGV[8..9] this process's own day and count of sends; sends made under the local
-/// fallback while Redis was unreachable: ARGV[10] how many on that day, ARGV[11..] the times
+/// (window 1 second, 2 minute, 3 day, 4 a server-imposed pause). ARGV[6] names the send
+/// (unique), ARGV[7] the epoch this process knows (`''`: none yet), ARGV[8] a new epoch's
+/// name, ARGV[9..10] this process's own day and count of sends; sends made under the local
+/// fallback while Redis was unreachable: ARGV[11] how many on that day, ARGV[12..] the times
 /// of those in the last minute.
 const ACQUIRE: &str = r#"
 local epoch = redis.call('HGET', K_META, 'epoch')
 if not epoch then
-  epoch = ARGV[7]
+  epoch = ARGV[8]
   redis.call('HSET', K_META, 'epoch', epoch)
 end
-local seen = ARGV[6]
+local seen = ARGV[7]
 if seen ~= '' and seen ~= epoch then
   -- Redis lost its data (a restart without persistence, a failover, a flush): nobody knows
   -- what the fleet sent in the last minute, so the short windows count as full until a
   -- minute after now, and each process adds back its own count of the day.
   if redis.call('HSETNX', K_META, 'lost', fmt(now)) == 1 then lost = now end
-  if tonumber(ARGV[8]) == today and tonumber(ARGV[9]) > 0 then count_day(tonumber(ARGV[9])) end
+  if tonumber(ARGV[9]) == today and tonumber(ARGV[10]) > 0 then count_day(tonumber(ARGV[10])) end
 end
-if tonumber(ARGV[8]) == today and tonumber(ARGV[10]) > 0 then count_day(tonumber(ARGV[10])) end
-for i = 11, #ARGV do
+if tonumber(ARGV[9]) == today and tonumber(ARGV[11]) > 0 then count_day(tonumber(ARGV[11])) end
+for i = 12, #ARGV do
   local sent = tonumber(ARGV[i])
-  if sent > now - MIN - guard then redis.call('ZADD', K_LOG, fmt(sent), ARGV[5] .. ':' .. i) end
+  if sent > now - MIN - guard then redis.call('ZADD', K_LOG, fmt(sent), ARGV[6] .. ':' .. i) end
 end
 redis.call('ZREMRANGEBYSCORE', K_LOG, '-inf', fmt(now - MIN - guard))
 local paused = tonumber(redis.call('GET', K_PAUSE) or '0')
@@ -107,7 +126,7 @@ for w = 1, 3 do
 end
 if full > 0 then return {full, reset_at, epoch, now} end
 if lim[1] >= 0 or lim[2] >= 0 then
-  redis.call('ZADD', K_LOG, fmt(now), ARGV[5])
+  redis.call('ZADD', K_LOG, fmt(now), ARGV[6])
   redis.call('PEXPIRE', K_LOG, math.floor((MIN + guard) / 1000) + 1000)
 end
 count_day(1)
@@ -118,10 +137,10 @@ end
 return {0, 0, epoch, now}
 "#;
 
-/// What the server said of window ARGV[5]: ARGV[6] requests left, until ARGV[7] (0: the
+/// What the server said of window ARGV[6]: ARGV[7] requests left, until ARGV[8] (0: the
 /// window's own span). Only ever lowers the budget.
 const OBSERVE: &str = r#"
-local w, available, expires = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local w, available, expires = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local left = room(w)
 if left == nil or available < left then
   if expires <= now then
@@ -133,24 +152,25 @@ end
 return 0
 "#;
 
-/// Sends nothing for ARGV[5] microseconds from now (a `Retry-After`), unless a longer pause
+/// Sends nothing for ARGV[6] microseconds from now (a `Retry-After`), unless a longer pause
 /// is already set.
 const PAUSE: &str = r#"
-local untill = now + tonumber(ARGV[5])
+local untill = now + tonumber(ARGV[6])
 local paused = tonumber(redis.call('GET', K_PAUSE) or '0')
 if untill > paused then
-  redis.call('SET', K_PAUSE, fmt(untill), 'PX', math.floor(tonumber(ARGV[5]) / 1000) + 1000)
+  redis.call('SET', K_PAUSE, fmt(untill), 'PX', math.floor(tonumber(ARGV[6]) / 1000) + 1000)
 end
 return 0
 "#;
 
-/// `{now, left, reset}` per window, `left` -1 for no limit.
+/// `{now, left, reset, limit}` per window, `left` and `limit` -1 for none.
 const BUDGET: &str = r#"
 local out = {now}
 for w = 1, 3 do
   local left, reset = room(w)
   table.insert(out, left or -1)
   table.insert(out, reset)
+  table.insert(out, lim[w])
 end
 return out
 "#;
@@ -164,11 +184,15 @@ return out
 ///   and the request reaching Keap cannot squeeze one more into a span at Keap's end.
 /// - The day is counted per UTC day.
 /// - Caps learned from Keap's quota headers and `Retry-After` pauses hold for every process.
+/// - Processes configured with different limits (a rolling deploy from one setting to
+///   another) all keep to the strictest of them: each process's limits are kept in Redis
+///   while it is active (forgotten five minutes after its last request), and
+///   [`budget`](QuotaStore::budget) reports the limits in force.
 /// - Each decision is one Lua script (atomic), timed by the Redis server's clock, so clock
 ///   skew between machines cannot overflow a window.
 ///
 /// Keys are `{prefix}keap:{q:<hash>}:…`, where the hash is of the credential (the key, or
-/// the OAuth2 app's client id), never the secret itself: five keys per credential, about
+/// the OAuth2 app's client id), never the secret itself: six keys per credential, about
 /// one log entry per request in the last minute.
 ///
 /// When Redis cannot be reached, requests wait for it up to
@@ -183,7 +207,7 @@ return out
 /// adds back its own count of the day.
 pub struct RedisQuota {
     redis: Redis,
-    keys: [String; 5],
+    keys: [String; 6],
     quota: Quota,
     guard: Duration,
     fallback: Option<LocalQuota>,
@@ -226,15 +250,16 @@ struct Offline {
 const US_PER_DAY: u64 = 86_400_000_000;
 
 impl RedisQuota {
-    /// The quota of `auth`'s credential in `redis`, at `quota`'s limits (use the same limits
-    /// in every process of the fleet).
+    /// The quota of `auth`'s credential in `redis`, at `quota`'s limits. Use the same limits
+    /// in every process of the fleet; where they differ, every process keeps to the
+    /// strictest of them (see the type's docs).
     pub fn new(redis: &Redis, auth: &Auth, quota: Quota) -> Self {
         let id = hashed(&auth.quota_identity());
         let key = |name| redis.key("q", &id, name);
         let script = |body| redis::Script::new(&format!("{PRELUDE}{body}"));
         RedisQuota {
             redis: redis.clone(),
-            keys: [key("log"), key("day"), key("caps"), key("pause"), key("meta")],
+            keys: [key("log"), key("day"), key("caps"), key("pause"), key("meta"), key("limits")],
             quota,
             guard: Duration::from_millis(50),
             fallback: None,
@@ -258,7 +283,7 @@ impl RedisQuota {
     }
 
     /// Opts in to going on without Redis: while it is unreachable, this process sends
-    /// under a local gate at `share` (for example `Quota::keap_key().share(4)` for one of
+    /// under a local gate at `share` (for example `Quota::api_key().share(4)` for one of
     /// four workers), so that the fleet together stays within the limits. Without it,
     /// requests wait for Redis and then fail (see the type's docs).
     pub fn local_fallback(mut self, share: Quota) -> Self {
@@ -279,7 +304,7 @@ impl RedisQuota {
         for window in Window::ALL {
             invocation.arg(self.quota.limit(window).map_or(-1, i64::from));
         }
-        invocation.arg(self.guard.as_micros() as u64);
+        invocation.arg(self.guard.as_micros() as u64).arg(&self.id);
         invocation
     }
 
@@ -379,12 +404,13 @@ impl RedisQuota {
         let redis_now = answer.first().copied().unwrap_or_default();
         Ok(Window::ALL
             .into_iter()
-            .zip(answer[1..].chunks(2))
-            .map(|(window, pair)| {
-                let (left, reset) = (pair[0], pair.get(1).copied().unwrap_or(redis_now));
+            .zip(answer[1..].chunks(3))
+            .map(|(window, entry)| {
+                let (left, reset) = (entry[0], entry.get(1).copied().unwrap_or(redis_now));
                 Budget {
                     window,
-                    limit: self.quota.limit(window),
+                    // The fleet's: the strictest limit any process set.
+                    limit: entry.get(2).and_then(|l| u32::try_from(*l).ok()),
                     remaining: u32::try_from(left).ok(),
                     resets_at: now + Duration::from_micros(reset.saturating_sub(redis_now).max(0) as u64),
                 }

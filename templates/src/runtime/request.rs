@@ -2,6 +2,7 @@
 
 use super::error::Error;
 use super::filter::FilterArg;
+use super::options::RequestOptions;
 use super::values::{FilePart, ToParam, ToParams};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;
@@ -112,6 +113,10 @@ pub struct Request {
     pub(crate) accept: Option<&'static str>,
     /// A problem found while building, reported when sent (keeps generated code free of `?`).
     pub(crate) error: Option<Error>,
+    /// The caller's per-request options.
+    pub(crate) options: RequestOptions,
+    /// The query parameters the operation declares (refused as extra query options).
+    pub(crate) declared: &'static [&'static str],
 }
 
 impl Request {
@@ -128,7 +133,16 @@ impl Request {
             content_type: None,
             accept: None,
             error: None,
+            options: RequestOptions::default(),
+            declared: &[],
         }
+    }
+
+    /// Applies the caller's per-request options; `declared` names the query parameters the
+    /// operation has setters for (an option may not set them behind the setter's back).
+    pub fn options(&mut self, options: RequestOptions, declared: &'static [&'static str]) {
+        self.options = options;
+        self.declared = declared;
     }
 
     /// The operationId.

@@ -19,6 +19,7 @@ impl AffiliateApi {
     pub fn list_affiliate(&self) -> ListAffiliate {
         ListAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl AffiliateApi {
     ) -> AddAffiliate {
         AddAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl AffiliateApi {
     pub fn list_affiliate_commission_programs(&self) -> ListAffiliateCommissionPrograms {
         ListAffiliateCommissionPrograms {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -69,6 +72,7 @@ impl AffiliateApi {
     ) -> AddCommissionProgram {
         AddCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -85,6 +89,7 @@ impl AffiliateApi {
     ) -> CreateDefaultCommissionProgram {
         CreateDefaultCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             body,
         }
@@ -104,6 +109,7 @@ impl AffiliateApi {
     ) -> UpdateDefaultCommissionProgram {
         UpdateDefaultCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
@@ -124,6 +130,7 @@ impl AffiliateApi {
     ) -> AssignProductCommissionProgram {
         AssignProductCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             body,
         }
@@ -145,6 +152,7 @@ impl AffiliateApi {
     ) -> UpdateProductCommissionProgram {
         UpdateProductCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
@@ -164,6 +172,7 @@ impl AffiliateApi {
     ) -> AddCommissionProgramResource {
         AddCommissionProgramResource {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -179,6 +188,7 @@ impl AffiliateApi {
     ) -> DeleteCommissionProgramResource {
         DeleteCommissionProgramResource {
             client: self.client.clone(),
+            options: Default::default(),
             resource_id: resource_id.into(),
         }
     }
@@ -197,6 +207,7 @@ impl AffiliateApi {
     ) -> UpdateCommissionProgramResource {
         UpdateCommissionProgramResource {
             client: self.client.clone(),
+            options: Default::default(),
             resource_id: resource_id.into(),
             update_mask: None,
             body,
@@ -217,6 +228,7 @@ impl AffiliateApi {
     ) -> AssignSubscriptionCommissionProgram {
         AssignSubscriptionCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             body,
         }
@@ -238,6 +250,7 @@ impl AffiliateApi {
     ) -> UpdateSubscriptionCommissionProgram {
         UpdateSubscriptionCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
@@ -258,6 +271,7 @@ impl AffiliateApi {
     ) -> RemoveProductCommissionFromCommissions {
         RemoveProductCommissionFromCommissions {
             client: self.client.clone(),
+            options: Default::default(),
             commission_id: commission_id.into(),
             body,
         }
@@ -275,6 +289,7 @@ impl AffiliateApi {
     ) -> RemoveSubscriptionPlanCommissionFromCommissions {
         RemoveSubscriptionPlanCommissionFromCommissions {
             client: self.client.clone(),
+            options: Default::default(),
             commission_id: commission_id.into(),
             body,
         }
@@ -291,6 +306,7 @@ impl AffiliateApi {
     ) -> GetCommissionProgram {
         GetCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
         }
     }
@@ -306,6 +322,7 @@ impl AffiliateApi {
     ) -> DeleteAffiliateCommissionProgram {
         DeleteAffiliateCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
         }
     }
@@ -324,6 +341,7 @@ impl AffiliateApi {
     ) -> UpdateCommissionProgram {
         UpdateCommissionProgram {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
             update_mask: None,
             body,
@@ -343,6 +361,7 @@ impl AffiliateApi {
     ) -> ListCommissionProgramResources {
         ListCommissionProgramResources {
             client: self.client.clone(),
+            options: Default::default(),
             commission_program_id: commission_program_id.into(),
         }
     }
@@ -355,6 +374,7 @@ impl AffiliateApi {
     pub fn get_affiliate_custom_fields(&self) -> GetAffiliateCustomFields {
         GetAffiliateCustomFields {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -369,6 +389,7 @@ impl AffiliateApi {
     ) -> CreateAffiliateCustomField {
         CreateAffiliateCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -381,6 +402,7 @@ impl AffiliateApi {
     pub fn list_affiliate_custom_field_groups(&self) -> ListAffiliateCustomFieldGroups {
         ListAffiliateCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -396,6 +418,7 @@ impl AffiliateApi {
     ) -> CreateAffiliateCustomFieldGroup {
         CreateAffiliateCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -411,6 +434,7 @@ impl AffiliateApi {
     ) -> GetAffiliateCustomFieldGroup {
         GetAffiliateCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -426,6 +450,7 @@ impl AffiliateApi {
     ) -> DeleteAffiliateCustomFieldGroup {
         DeleteAffiliateCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -444,6 +469,7 @@ impl AffiliateApi {
     ) -> UpdateAffiliateCustomFieldGroup {
         UpdateAffiliateCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -460,6 +486,7 @@ impl AffiliateApi {
     pub fn list_affiliate_custom_field_tabs(&self) -> ListAffiliateCustomFieldTabs {
         ListAffiliateCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -474,6 +501,7 @@ impl AffiliateApi {
     ) -> CreateAffiliateCustomFieldTab {
         CreateAffiliateCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -489,6 +517,7 @@ impl AffiliateApi {
     ) -> GetAffiliateCustomFieldTab {
         GetAffiliateCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -504,6 +533,7 @@ impl AffiliateApi {
     ) -> DeleteAffiliateCustomFieldTab {
         DeleteAffiliateCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -522,6 +552,7 @@ impl AffiliateApi {
     ) -> UpdateAffiliateCustomFieldTab {
         UpdateAffiliateCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -541,6 +572,7 @@ impl AffiliateApi {
     ) -> DeleteAffiliateCustomField {
         DeleteAffiliateCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -559,6 +591,7 @@ impl AffiliateApi {
     ) -> UpdateAffiliateCustomField {
         UpdateAffiliateCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -577,6 +610,7 @@ impl AffiliateApi {
     pub fn list_affiliate_links(&self) -> ListAffiliateLinks {
         ListAffiliateLinks {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -595,6 +629,7 @@ impl AffiliateApi {
     ) -> CreateRedirectLink {
         CreateRedirectLink {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -607,6 +642,7 @@ impl AffiliateApi {
     pub fn get_redirect_link(&self, redirect_id: impl Into<String>) -> GetRedirectLink {
         GetRedirectLink {
             client: self.client.clone(),
+            options: Default::default(),
             redirect_id: redirect_id.into(),
         }
     }
@@ -622,6 +658,7 @@ impl AffiliateApi {
     ) -> DeleteRedirectLink {
         DeleteRedirectLink {
             client: self.client.clone(),
+            options: Default::default(),
             redirect_id: redirect_id.into(),
         }
     }
@@ -638,6 +675,7 @@ impl AffiliateApi {
     ) -> UpdateRedirectLink {
         UpdateRedirectLink {
             client: self.client.clone(),
+            options: Default::default(),
             redirect_id: redirect_id.into(),
             body,
         }
@@ -653,6 +691,7 @@ impl AffiliateApi {
     pub fn list_summaries(&self) -> ListSummaries {
         ListSummaries {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -671,6 +710,7 @@ impl AffiliateApi {
     ) -> GetAffiliateCommissionTotal {
         GetAffiliateCommissionTotal {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
         }
     }
@@ -688,6 +728,7 @@ impl AffiliateApi {
     ) -> ListAffiliatePayments {
         ListAffiliatePayments {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
             filter: None,
             order_by: None,
@@ -709,6 +750,7 @@ impl AffiliateApi {
     ) -> GetReferralsByAffiliateId {
         GetReferralsByAffiliateId {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
             filter: None,
             page_token: None,
@@ -730,6 +772,7 @@ impl AffiliateApi {
     ) -> GetAffiliateCommissions {
         GetAffiliateCommissions {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
             filter: None,
             order_by: None,
@@ -746,6 +789,7 @@ impl AffiliateApi {
     pub fn get_affiliate(&self, id: crate::ids::AffiliateId) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -758,6 +802,7 @@ impl AffiliateApi {
     pub fn delete_affiliate(&self, id: crate::ids::AffiliateId) -> DeleteAffiliate {
         DeleteAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -776,6 +821,7 @@ impl AffiliateApi {
     ) -> UpdateAffiliate {
         UpdateAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             id,
             update_mask: None,
             body,
@@ -796,6 +842,7 @@ impl AffiliateApi {
     ) -> AddAffiliateToProgram {
         AddAffiliateToProgram {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             body,
         }
@@ -813,6 +860,7 @@ impl AffiliateApi {
     ) -> RemoveAffiliateFromProgram {
         RemoveAffiliateFromProgram {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             body,
         }
@@ -867,6 +915,7 @@ impl AffiliateApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -961,6 +1010,13 @@ impl ListAffiliate {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -989,6 +1045,7 @@ impl ListAffiliate {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1042,10 +1099,18 @@ impl crate::runtime::Paginated for ListAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateAffiliateRequest,
 }
 
 impl AddAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1067,6 +1132,7 @@ impl AddAffiliate {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1076,6 +1142,7 @@ impl AddAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateCommissionPrograms {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1126,6 +1193,13 @@ impl ListAffiliateCommissionPrograms {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1154,6 +1228,7 @@ impl ListAffiliateCommissionPrograms {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1207,10 +1282,18 @@ impl crate::runtime::Paginated for ListAffiliateCommissionPrograms {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCommissionProgramRequest,
 }
 
 impl AddCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1237,6 +1320,7 @@ impl AddCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1246,11 +1330,19 @@ impl AddCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateDefaultCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     body: crate::types::CreateDefaultCommissionProgramRequest,
 }
 
 impl CreateDefaultCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1283,6 +1375,7 @@ impl CreateDefaultCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1292,6 +1385,7 @@ impl CreateDefaultCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateDefaultCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateDefaultCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateDefaultCommissionProgramRequest,
@@ -1310,6 +1404,13 @@ impl UpdateDefaultCommissionProgram {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1370,6 +1471,7 @@ impl UpdateDefaultCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1379,11 +1481,19 @@ impl UpdateDefaultCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AssignProductCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     body: crate::types::CreateProductCommissionProgramRequest,
 }
 
 impl AssignProductCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1416,6 +1526,7 @@ impl AssignProductCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1425,6 +1536,7 @@ impl AssignProductCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateProductCommissionProgramRequest,
@@ -1443,6 +1555,13 @@ impl UpdateProductCommissionProgram {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1503,6 +1622,7 @@ impl UpdateProductCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1512,10 +1632,18 @@ impl UpdateProductCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddCommissionProgramResource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateProgramResourceRequest,
 }
 
 impl AddCommissionProgramResource {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1542,6 +1670,7 @@ impl AddCommissionProgramResource {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1551,10 +1680,18 @@ impl AddCommissionProgramResource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCommissionProgramResource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     resource_id: String,
 }
 
 impl DeleteCommissionProgramResource {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1576,6 +1713,7 @@ impl DeleteCommissionProgramResource {
             format!("/rest/v2/affiliates/commissionPrograms/resources/{resource_id}"),
         );
         req.path_params(&[("resource_id", resource_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1585,6 +1723,7 @@ impl DeleteCommissionProgramResource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCommissionProgramResource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     resource_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateCommissionProgramResourceUpdateMaskItem>,
@@ -1605,6 +1744,13 @@ impl UpdateCommissionProgramResource {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1661,6 +1807,7 @@ impl UpdateCommissionProgramResource {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1670,11 +1817,19 @@ impl UpdateCommissionProgramResource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AssignSubscriptionCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     body: crate::types::CreateSubscriptionCommissionProgramRequest,
 }
 
 impl AssignSubscriptionCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1707,6 +1862,7 @@ impl AssignSubscriptionCommissionProgram {
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1716,6 +1872,7 @@ impl AssignSubscriptionCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateSubscriptionCommissionProgramUpdateMaskItem>,
@@ -1738,6 +1895,13 @@ impl UpdateSubscriptionCommissionProgram {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1800,6 +1964,7 @@ impl UpdateSubscriptionCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1809,11 +1974,19 @@ impl UpdateSubscriptionCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveProductCommissionFromCommissions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_id: String,
     body: crate::types::DeleteProgramCommissionRequest,
 }
 
 impl RemoveProductCommissionFromCommissions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1839,6 +2012,7 @@ impl RemoveProductCommissionFromCommissions {
         req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1848,11 +2022,19 @@ impl RemoveProductCommissionFromCommissions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveSubscriptionPlanCommissionFromCommissions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_id: String,
     body: crate::types::DeleteSubscriptionPlanCommissionRequest,
 }
 
 impl RemoveSubscriptionPlanCommissionFromCommissions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1878,6 +2060,7 @@ impl RemoveSubscriptionPlanCommissionFromCommissions {
         req.path_params(&[("commission_id", commission_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1887,10 +2070,18 @@ impl RemoveSubscriptionPlanCommissionFromCommissions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
 }
 
 impl GetCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1919,6 +2110,7 @@ impl GetCommissionProgram {
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1928,10 +2120,18 @@ impl GetCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliateCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
 }
 
 impl DeleteAffiliateCommissionProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1955,6 +2155,7 @@ impl DeleteAffiliateCommissionProgram {
             format!("/rest/v2/affiliates/commissionPrograms/{commission_program_id}"),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1964,6 +2165,7 @@ impl DeleteAffiliateCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCommissionProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
     update_mask: Option<Vec<crate::types::UpdateCommissionProgramUpdateMaskItem>>,
     body: crate::types::UpdateCommissionProgramRequest,
@@ -1982,6 +2184,13 @@ impl UpdateCommissionProgram {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2040,6 +2249,7 @@ impl UpdateCommissionProgram {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2049,10 +2259,18 @@ impl UpdateCommissionProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCommissionProgramResources {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     commission_program_id: String,
 }
 
 impl ListCommissionProgramResources {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2083,6 +2301,7 @@ impl ListCommissionProgramResources {
             ),
         );
         req.path_params(&[("commission_program_id", commission_program_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2092,9 +2311,17 @@ impl ListCommissionProgramResources {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCustomFields {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetAffiliateCustomFields {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2108,12 +2335,13 @@ impl GetAffiliateCustomFields {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAffiliateCustomFields",
             "/rest/v2/affiliates/model",
             "/rest/v2/affiliates/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2123,10 +2351,18 @@ impl GetAffiliateCustomFields {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAffiliateCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateAffiliateCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2151,6 +2387,7 @@ impl CreateAffiliateCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2160,6 +2397,7 @@ impl CreateAffiliateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -2169,6 +2407,13 @@ impl ListAffiliateCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2197,6 +2442,7 @@ impl ListAffiliateCustomFieldGroups {
             "/rest/v2/affiliates/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2206,10 +2452,18 @@ impl ListAffiliateCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAffiliateCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateAffiliateCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2231,6 +2485,7 @@ impl CreateAffiliateCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2240,10 +2495,18 @@ impl CreateAffiliateCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetAffiliateCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2265,6 +2528,7 @@ impl GetAffiliateCustomFieldGroup {
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2274,10 +2538,18 @@ impl GetAffiliateCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliateCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteAffiliateCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2299,6 +2571,7 @@ impl DeleteAffiliateCustomFieldGroup {
             format!("/rest/v2/affiliates/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2308,6 +2581,7 @@ impl DeleteAffiliateCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAffiliateCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateAffiliateCustomFieldGroupUpdateMaskItem>,
@@ -2328,6 +2602,13 @@ impl UpdateAffiliateCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2379,6 +2660,7 @@ impl UpdateAffiliateCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2388,9 +2670,17 @@ impl UpdateAffiliateCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListAffiliateCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2409,12 +2699,13 @@ impl ListAffiliateCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listAffiliateCustomFieldTabs",
             "/rest/v2/affiliates/model/customFields/tabs",
             "/rest/v2/affiliates/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2424,10 +2715,18 @@ impl ListAffiliateCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAffiliateCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateAffiliateCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2449,6 +2748,7 @@ impl CreateAffiliateCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2458,10 +2758,18 @@ impl CreateAffiliateCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetAffiliateCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2483,6 +2791,7 @@ impl GetAffiliateCustomFieldTab {
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2492,10 +2801,18 @@ impl GetAffiliateCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliateCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteAffiliateCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2517,6 +2834,7 @@ impl DeleteAffiliateCustomFieldTab {
             format!("/rest/v2/affiliates/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2526,6 +2844,7 @@ impl DeleteAffiliateCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAffiliateCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -2544,6 +2863,13 @@ impl UpdateAffiliateCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2595,6 +2921,7 @@ impl UpdateAffiliateCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2604,10 +2931,18 @@ impl UpdateAffiliateCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliateCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteAffiliateCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2629,6 +2964,7 @@ impl DeleteAffiliateCustomField {
             format!("/rest/v2/affiliates/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2638,6 +2974,7 @@ impl DeleteAffiliateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAffiliateCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateAffiliateCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -2656,6 +2993,13 @@ impl UpdateAffiliateCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2710,6 +3054,7 @@ impl UpdateAffiliateCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2719,6 +3064,7 @@ impl UpdateAffiliateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateLinks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -2769,6 +3115,13 @@ impl ListAffiliateLinks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2797,6 +3150,7 @@ impl ListAffiliateLinks {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2850,10 +3204,18 @@ impl crate::runtime::Paginated for ListAffiliateLinks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateRedirectLink {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateOrUpdateAffiliateLinkRequest,
 }
 
 impl CreateRedirectLink {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2875,6 +3237,7 @@ impl CreateRedirectLink {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2884,10 +3247,18 @@ impl CreateRedirectLink {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetRedirectLink {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     redirect_id: String,
 }
 
 impl GetRedirectLink {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2909,6 +3280,7 @@ impl GetRedirectLink {
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2918,10 +3290,18 @@ impl GetRedirectLink {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteRedirectLink {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     redirect_id: String,
 }
 
 impl DeleteRedirectLink {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2943,6 +3323,7 @@ impl DeleteRedirectLink {
             format!("/rest/v2/affiliates/redirects/{redirect_id}"),
         );
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -2952,11 +3333,19 @@ impl DeleteRedirectLink {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateRedirectLink {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     redirect_id: String,
     body: crate::types::CreateOrUpdateAffiliateLinkRequest,
 }
 
 impl UpdateRedirectLink {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2980,6 +3369,7 @@ impl UpdateRedirectLink {
         req.path_params(&[("redirect_id", redirect_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2989,6 +3379,7 @@ impl UpdateRedirectLink {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSummaries {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -3050,6 +3441,13 @@ impl ListSummaries {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3078,6 +3476,7 @@ impl ListSummaries {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3131,10 +3530,18 @@ impl crate::runtime::Paginated for ListSummaries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCommissionTotal {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
 }
 
 impl GetAffiliateCommissionTotal {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3161,6 +3568,7 @@ impl GetAffiliateCommissionTotal {
             format!("/rest/v2/affiliates/{affiliate_id}/commissionTotal"),
         );
         req.path_params(&[("affiliate_id", affiliate_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3170,6 +3578,7 @@ impl GetAffiliateCommissionTotal {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliatePayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -3229,6 +3638,13 @@ impl ListAffiliatePayments {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3259,6 +3675,7 @@ impl ListAffiliatePayments {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3312,6 +3729,7 @@ impl crate::runtime::Paginated for ListAffiliatePayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetReferralsByAffiliateId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
@@ -3375,6 +3793,13 @@ impl GetReferralsByAffiliateId {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3405,6 +3830,7 @@ impl GetReferralsByAffiliateId {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3458,6 +3884,7 @@ impl crate::runtime::Paginated for GetReferralsByAffiliateId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliateCommissions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -3516,6 +3943,13 @@ impl GetAffiliateCommissions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3546,6 +3980,7 @@ impl GetAffiliateCommissions {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3599,10 +4034,18 @@ impl crate::runtime::Paginated for GetAffiliateCommissions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::AffiliateId,
 }
 
 impl GetAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3624,6 +4067,7 @@ impl GetAffiliate {
             format!("/rest/v2/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3633,10 +4077,18 @@ impl GetAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::AffiliateId,
 }
 
 impl DeleteAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3658,6 +4110,7 @@ impl DeleteAffiliate {
             format!("/rest/v2/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -3667,6 +4120,7 @@ impl DeleteAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::AffiliateId,
     update_mask: Option<Vec<crate::types::UpdateAffiliateUpdateMaskItem>>,
     body: crate::types::UpdateAffiliateRequest,
@@ -3685,6 +4139,13 @@ impl UpdateAffiliate {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -3736,6 +4197,7 @@ impl UpdateAffiliate {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -3745,11 +4207,19 @@ impl UpdateAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddAffiliateToProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     body: crate::types::AffiliateAddToProgramRequest,
 }
 
 impl AddAffiliateToProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3773,6 +4243,7 @@ impl AddAffiliateToProgram {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -3782,11 +4253,19 @@ impl AddAffiliateToProgram {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveAffiliateFromProgram {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     body: crate::types::AffiliateRemoveFromProgramRequest,
 }
 
 impl RemoveAffiliateFromProgram {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -3810,6 +4289,7 @@ impl RemoveAffiliateFromProgram {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

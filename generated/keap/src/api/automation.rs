@@ -19,6 +19,7 @@ impl AutomationApi {
     pub fn list_automations(&self) -> ListAutomations {
         ListAutomations {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl AutomationApi {
     ) -> DeleteAutomation {
         DeleteAutomation {
             client: self.client.clone(),
+            options: Default::default(),
             automation_ids: automation_ids.into_iter().map(Into::into).collect(),
         }
     }
@@ -52,6 +54,7 @@ impl AutomationApi {
     ) -> BulkUnpublishAutomations {
         BulkUnpublishAutomations {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -67,6 +70,7 @@ impl AutomationApi {
     ) -> BulkAssignmentAutomationsCategories {
         BulkAssignmentAutomationsCategories {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -79,6 +83,7 @@ impl AutomationApi {
     pub fn achieve_goal(&self, body: crate::types::AchieveGoalRequest) -> AchieveGoal {
         AchieveGoal {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -91,6 +96,7 @@ impl AutomationApi {
     pub fn list_all_automation_ids(&self) -> ListAllAutomationIds {
         ListAllAutomationIds {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -106,6 +112,7 @@ impl AutomationApi {
     pub fn get_automation(&self, automation_id: impl Into<String>) -> GetAutomation {
         GetAutomation {
             client: self.client.clone(),
+            options: Default::default(),
             automation_id: automation_id.into(),
         }
     }
@@ -124,6 +131,7 @@ impl AutomationApi {
     ) -> AddContactsToAutomationSequence {
         AddContactsToAutomationSequence {
             client: self.client.clone(),
+            options: Default::default(),
             automation_id: automation_id.into(),
             sequence_id: sequence_id.into(),
             body,
@@ -142,6 +150,7 @@ impl AutomationApi {
     ) -> UnpublishAutomation {
         UnpublishAutomation {
             client: self.client.clone(),
+            options: Default::default(),
             automation_id: automation_id.into(),
             body,
         }
@@ -159,6 +168,7 @@ impl AutomationApi {
     ) -> RenameAutomationV2 {
         RenameAutomationV2 {
             client: self.client.clone(),
+            options: Default::default(),
             automation_id: automation_id.into(),
             body,
         }
@@ -170,6 +180,7 @@ impl AutomationApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAutomations {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -244,6 +255,13 @@ impl ListAutomations {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -272,6 +290,7 @@ impl ListAutomations {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -325,10 +344,18 @@ impl crate::runtime::Paginated for ListAutomations {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAutomation {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     automation_ids: Vec<i64>,
 }
 
 impl DeleteAutomation {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -349,6 +376,7 @@ impl DeleteAutomation {
             "/rest/v2/automations".to_owned(),
         );
         req.query_repeat("automation_ids", &self.automation_ids);
+        req.options(self.options, &["automation_ids"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -358,10 +386,18 @@ impl DeleteAutomation {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct BulkUnpublishAutomations {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::BatchUnpublishAutomationRequest,
 }
 
 impl BulkUnpublishAutomations {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -383,6 +419,7 @@ impl BulkUnpublishAutomations {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -392,10 +429,18 @@ impl BulkUnpublishAutomations {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct BulkAssignmentAutomationsCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::AssignAutomationCategoryRequest,
 }
 
 impl BulkAssignmentAutomationsCategories {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -417,6 +462,7 @@ impl BulkAssignmentAutomationsCategories {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -426,10 +472,18 @@ impl BulkAssignmentAutomationsCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AchieveGoal {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::AchieveGoalRequest,
 }
 
 impl AchieveGoal {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -454,6 +508,7 @@ impl AchieveGoal {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -463,6 +518,7 @@ impl AchieveGoal {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAllAutomationIds {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -537,6 +593,13 @@ impl ListAllAutomationIds {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -565,6 +628,7 @@ impl ListAllAutomationIds {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -574,10 +638,18 @@ impl ListAllAutomationIds {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAutomation {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     automation_id: String,
 }
 
 impl GetAutomation {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -599,6 +671,7 @@ impl GetAutomation {
             format!("/rest/v2/automations/{automation_id}"),
         );
         req.path_params(&[("automation_id", automation_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -608,13 +681,21 @@ impl GetAutomation {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactsToAutomationSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     automation_id: String,
     sequence_id: String,
     body: crate::types::AddToAutomationSequenceRequest,
 }
 
 impl AddContactsToAutomationSequence {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(
@@ -650,7 +731,15 @@ impl AddContactsToAutomationSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record(
+                "addContactsToAutomationSequence",
+                r,
+            ))
     }
 }
 
@@ -659,11 +748,19 @@ impl AddContactsToAutomationSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UnpublishAutomation {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     automation_id: String,
     body: crate::types::UnpublishAutomationRequest,
 }
 
 impl UnpublishAutomation {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -687,6 +784,7 @@ impl UnpublishAutomation {
         req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -696,11 +794,19 @@ impl UnpublishAutomation {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RenameAutomationV2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     automation_id: String,
     body: crate::types::RenameEasyAutomationCommand,
 }
 
 impl RenameAutomationV2 {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -724,6 +830,7 @@ impl RenameAutomationV2 {
         req.path_params(&[("automation_id", automation_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

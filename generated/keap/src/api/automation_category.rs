@@ -17,6 +17,7 @@ impl AutomationCategoryApi {
     pub fn list_categories(&self) -> ListCategories {
         ListCategories {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -31,6 +32,7 @@ impl AutomationCategoryApi {
     ) -> CreateCategory {
         CreateCategory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -46,6 +48,7 @@ impl AutomationCategoryApi {
     ) -> DeleteCategories {
         DeleteCategories {
             client: self.client.clone(),
+            options: Default::default(),
             ids: ids.into_iter().map(Into::into).collect(),
         }
     }
@@ -62,6 +65,7 @@ impl AutomationCategoryApi {
     ) -> PatchCategory {
         PatchCategory {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             body,
         }
@@ -73,9 +77,17 @@ impl AutomationCategoryApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListCategories {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -94,12 +106,13 @@ impl ListCategories {
         crate::runtime::Response<crate::types::ListAutomationCategoryResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCategories",
             "/rest/v2/automationCategory",
             "/rest/v2/automationCategory".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -109,10 +122,18 @@ impl ListCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateAutomationCategoryRequest,
 }
 
 impl CreateCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -137,6 +158,7 @@ impl CreateCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -146,10 +168,18 @@ impl CreateCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     ids: Vec<i64>,
 }
 
 impl DeleteCategories {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -170,6 +200,7 @@ impl DeleteCategories {
             "/rest/v2/automationCategory".to_owned(),
         );
         req.query_repeat("ids", &self.ids);
+        req.options(self.options, &["ids"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -179,11 +210,19 @@ impl DeleteCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct PatchCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     body: crate::types::PatchAutomationCategoryRequest,
 }
 
 impl PatchCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -210,6 +249,7 @@ impl PatchCategory {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -17,6 +17,7 @@ impl BusinessProfileApi {
     pub fn get_business_profile(&self) -> GetBusinessProfile {
         GetBusinessProfile {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -33,6 +34,7 @@ impl BusinessProfileApi {
     ) -> UpdateBusinessProfile {
         UpdateBusinessProfile {
             client: self.client.clone(),
+            options: Default::default(),
             update_mask: None,
             body,
             clear_fields: Vec::new(),
@@ -46,9 +48,17 @@ impl BusinessProfileApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetBusinessProfile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetBusinessProfile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -67,12 +77,13 @@ impl GetBusinessProfile {
         crate::runtime::Response<crate::types::GetBusinessProfileResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getBusinessProfile",
             "/rest/v2/businessProfile",
             "/rest/v2/businessProfile".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -82,6 +93,7 @@ impl GetBusinessProfile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateBusinessProfile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     update_mask: Option<Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>>,
     body: crate::types::UpdateBusinessProfileRequest,
     clear_fields: Vec<crate::types::UpdateBusinessProfileUpdateMaskItem>,
@@ -99,6 +111,13 @@ impl UpdateBusinessProfile {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -153,6 +172,7 @@ impl UpdateBusinessProfile {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl CampaignApi {
     pub fn list_campaigns(&self) -> ListCampaigns {
         ListCampaigns {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -34,6 +35,7 @@ impl CampaignApi {
     pub fn get_campaign(&self, campaign_id: crate::ids::CampaignId) -> GetCampaign {
         GetCampaign {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
         }
     }
@@ -49,6 +51,7 @@ impl CampaignApi {
     ) -> GetCampaignGoals {
         GetCampaignGoals {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
         }
     }
@@ -64,6 +67,7 @@ impl CampaignApi {
     ) -> GetCampaignSequences {
         GetCampaignSequences {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
         }
     }
@@ -82,6 +86,7 @@ impl CampaignApi {
     ) -> AddContactsToCampaignSequence {
         AddContactsToCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             body,
@@ -102,6 +107,7 @@ impl CampaignApi {
     ) -> RemoveContactsFromCampaignSequence {
         RemoveContactsFromCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             body,
@@ -114,6 +120,7 @@ impl CampaignApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCampaigns {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -176,6 +183,13 @@ impl ListCampaigns {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -204,6 +218,7 @@ impl ListCampaigns {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -257,10 +272,18 @@ impl crate::runtime::Paginated for ListCampaigns {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaign {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaign {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -282,6 +305,7 @@ impl GetCampaign {
             format!("/rest/v2/campaigns/{campaign_id}"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -291,10 +315,18 @@ impl GetCampaign {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaignGoals {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaignGoals {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -321,6 +353,7 @@ impl GetCampaignGoals {
             format!("/rest/v2/campaigns/{campaign_id}/goals"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -330,10 +363,18 @@ impl GetCampaignGoals {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaignSequences {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::CampaignId,
 }
 
 impl GetCampaignSequences {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -360,6 +401,7 @@ impl GetCampaignSequences {
             format!("/rest/v2/campaigns/{campaign_id}/sequences"),
         );
         req.path_params(&[("campaign_id", campaign_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -369,13 +411,21 @@ impl GetCampaignSequences {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactsToCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::CampaignId,
     sequence_id: String,
     body: crate::types::AddContactsToSequenceRequest,
 }
 
 impl AddContactsToCampaignSequence {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(
@@ -411,7 +461,12 @@ impl AddContactsToCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record("addContactsToCampaignSequence", r))
     }
 }
 
@@ -420,13 +475,21 @@ impl AddContactsToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactsFromCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::CampaignId,
     sequence_id: String,
     body: crate::types::RemoveContactsFromSequenceRequest,
 }
 
 impl RemoveContactsFromCampaignSequence {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(
@@ -462,6 +525,14 @@ impl RemoveContactsFromCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record(
+                "removeContactsFromCampaignSequence",
+                r,
+            ))
     }
 }

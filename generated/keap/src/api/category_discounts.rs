@@ -19,6 +19,7 @@ impl CategoryDiscountsApi {
     pub fn list_category_discounts(&self) -> ListCategoryDiscounts {
         ListCategoryDiscounts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl CategoryDiscountsApi {
     ) -> CreateCategoryDiscount {
         CreateCategoryDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl CategoryDiscountsApi {
     ) -> GetCategoryDiscount {
         GetCategoryDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl CategoryDiscountsApi {
     ) -> DeleteCategoryDiscount {
         DeleteCategoryDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl CategoryDiscountsApi {
     ) -> UpdateCategoryDiscount {
         UpdateCategoryDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl CategoryDiscountsApi {
     ) -> CreateCategoryDiscountCriteria {
         CreateCategoryDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl CategoryDiscountsApi {
     ) -> DeleteCategoryDiscountCriteria {
         DeleteCategoryDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             criteria_id: criteria_id.into(),
         }
@@ -133,6 +140,7 @@ impl CategoryDiscountsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCategoryDiscounts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -198,6 +206,13 @@ impl ListCategoryDiscounts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -226,6 +241,7 @@ impl ListCategoryDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -279,10 +295,18 @@ impl crate::runtime::Paginated for ListCategoryDiscounts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCategoryDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCategoryDiscountRequest,
 }
 
 impl CreateCategoryDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -304,6 +328,7 @@ impl CreateCategoryDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -313,10 +338,18 @@ impl CreateCategoryDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCategoryDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl GetCategoryDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -338,6 +371,7 @@ impl GetCategoryDiscount {
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -347,10 +381,18 @@ impl GetCategoryDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCategoryDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl DeleteCategoryDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -372,6 +414,7 @@ impl DeleteCategoryDiscount {
             format!("/rest/v2/discounts/productCategories/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -381,6 +424,7 @@ impl DeleteCategoryDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCategoryDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateCategoryDiscountUpdateMaskItem>>,
     body: crate::types::UpdateCategoryDiscountRequest,
@@ -399,6 +443,13 @@ impl UpdateCategoryDiscount {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -450,6 +501,7 @@ impl UpdateCategoryDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -459,11 +511,19 @@ impl UpdateCategoryDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCategoryDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     body: crate::types::CreateCategoryDiscountCriteria,
 }
 
 impl CreateCategoryDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -487,6 +547,7 @@ impl CreateCategoryDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -496,11 +557,19 @@ impl CreateCategoryDiscountCriteria {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCategoryDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     criteria_id: String,
 }
 
 impl DeleteCategoryDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -530,6 +599,7 @@ impl DeleteCategoryDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

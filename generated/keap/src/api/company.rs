@@ -19,6 +19,7 @@ impl CompanyApi {
     pub fn list_companies(&self) -> ListCompanies {
         ListCompanies {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             filter: None,
             order_by: None,
@@ -38,6 +39,7 @@ impl CompanyApi {
     ) -> CreateCompany {
         CreateCompany {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl CompanyApi {
     ) -> RetrieveCompanyCustomFieldModel {
         RetrieveCompanyCustomFieldModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -66,6 +69,7 @@ impl CompanyApi {
     ) -> CreateCompanyCustomField {
         CreateCompanyCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -78,6 +82,7 @@ impl CompanyApi {
     pub fn list_company_custom_field_groups(&self) -> ListCompanyCustomFieldGroups {
         ListCompanyCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -93,6 +98,7 @@ impl CompanyApi {
     ) -> CreateCompanyCustomFieldGroup {
         CreateCompanyCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -108,6 +114,7 @@ impl CompanyApi {
     ) -> GetCompanyCustomFieldGroup {
         GetCompanyCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -123,6 +130,7 @@ impl CompanyApi {
     ) -> DeleteCompanyCustomFieldGroup {
         DeleteCompanyCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -141,6 +149,7 @@ impl CompanyApi {
     ) -> UpdateCompanyCustomFieldGroup {
         UpdateCompanyCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -157,6 +166,7 @@ impl CompanyApi {
     pub fn list_company_custom_field_tabs(&self) -> ListCompanyCustomFieldTabs {
         ListCompanyCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -171,6 +181,7 @@ impl CompanyApi {
     ) -> CreateCompanyCustomFieldTab {
         CreateCompanyCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -186,6 +197,7 @@ impl CompanyApi {
     ) -> GetCompanyCustomFieldTab {
         GetCompanyCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -201,6 +213,7 @@ impl CompanyApi {
     ) -> DeleteCompanyCustomFieldTab {
         DeleteCompanyCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -219,6 +232,7 @@ impl CompanyApi {
     ) -> UpdateCompanyCustomFieldTab {
         UpdateCompanyCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -238,6 +252,7 @@ impl CompanyApi {
     ) -> DeleteCompanyCustomField {
         DeleteCompanyCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -256,6 +271,7 @@ impl CompanyApi {
     ) -> UpdateCompanyCustomField {
         UpdateCompanyCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -272,6 +288,7 @@ impl CompanyApi {
     pub fn get_company(&self, company_id: crate::ids::CompanyId) -> GetCompany {
         GetCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             fields: None,
         }
@@ -285,6 +302,7 @@ impl CompanyApi {
     pub fn delete_company(&self, company_id: crate::ids::CompanyId) -> DeleteCompany {
         DeleteCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
         }
     }
@@ -303,6 +321,7 @@ impl CompanyApi {
     ) -> UpdateCompany {
         UpdateCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             update_mask: None,
             body,
@@ -324,6 +343,7 @@ impl CompanyApi {
     ) -> ListTagsForCompany {
         ListTagsForCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             filter: None,
             page_token: None,
@@ -344,6 +364,7 @@ impl CompanyApi {
     ) -> AddTagToCompany {
         AddTagToCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             tag_id,
         }
@@ -361,6 +382,7 @@ impl CompanyApi {
     ) -> RemoveTagFromCompany {
         RemoveTagFromCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             tag_id,
         }
@@ -423,6 +445,7 @@ impl CompanyApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompanies {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::CompanyField>>,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -527,6 +550,13 @@ impl ListCompanies {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -556,6 +586,10 @@ impl ListCompanies {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(
+            self.options,
+            &["fields", "filter", "order_by", "page_size", "page_token"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -609,10 +643,18 @@ impl crate::runtime::Paginated for ListCompanies {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCompanyRequest,
 }
 
 impl CreateCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -634,6 +676,7 @@ impl CreateCompany {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -643,9 +686,17 @@ impl CreateCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveCompanyCustomFieldModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveCompanyCustomFieldModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -659,12 +710,13 @@ impl RetrieveCompanyCustomFieldModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveCompanyCustomFieldModel",
             "/rest/v2/companies/model",
             "/rest/v2/companies/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -674,10 +726,18 @@ impl RetrieveCompanyCustomFieldModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCompanyCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateCompanyCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -702,6 +762,7 @@ impl CreateCompanyCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -711,6 +772,7 @@ impl CreateCompanyCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompanyCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -720,6 +782,13 @@ impl ListCompanyCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -748,6 +817,7 @@ impl ListCompanyCustomFieldGroups {
             "/rest/v2/companies/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -757,10 +827,18 @@ impl ListCompanyCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCompanyCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateCompanyCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -782,6 +860,7 @@ impl CreateCompanyCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -791,10 +870,18 @@ impl CreateCompanyCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompanyCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetCompanyCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -816,6 +903,7 @@ impl GetCompanyCustomFieldGroup {
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -825,10 +913,18 @@ impl GetCompanyCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCompanyCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteCompanyCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -850,6 +946,7 @@ impl DeleteCompanyCustomFieldGroup {
             format!("/rest/v2/companies/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -859,6 +956,7 @@ impl DeleteCompanyCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompanyCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
@@ -877,6 +975,13 @@ impl UpdateCompanyCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -928,6 +1033,7 @@ impl UpdateCompanyCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -937,9 +1043,17 @@ impl UpdateCompanyCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompanyCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListCompanyCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -958,12 +1072,13 @@ impl ListCompanyCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCompanyCustomFieldTabs",
             "/rest/v2/companies/model/customFields/tabs",
             "/rest/v2/companies/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -973,10 +1088,18 @@ impl ListCompanyCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCompanyCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateCompanyCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -998,6 +1121,7 @@ impl CreateCompanyCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1007,10 +1131,18 @@ impl CreateCompanyCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompanyCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetCompanyCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1032,6 +1164,7 @@ impl GetCompanyCustomFieldTab {
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1041,10 +1174,18 @@ impl GetCompanyCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCompanyCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteCompanyCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1066,6 +1207,7 @@ impl DeleteCompanyCustomFieldTab {
             format!("/rest/v2/companies/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1075,6 +1217,7 @@ impl DeleteCompanyCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompanyCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -1093,6 +1236,13 @@ impl UpdateCompanyCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1144,6 +1294,7 @@ impl UpdateCompanyCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1153,10 +1304,18 @@ impl UpdateCompanyCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCompanyCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteCompanyCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1178,6 +1337,7 @@ impl DeleteCompanyCustomField {
             format!("/rest/v2/companies/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1187,6 +1347,7 @@ impl DeleteCompanyCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompanyCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateCompanyCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1205,6 +1366,13 @@ impl UpdateCompanyCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1259,6 +1427,7 @@ impl UpdateCompanyCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1268,6 +1437,7 @@ impl UpdateCompanyCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
     fields: Option<Vec<crate::types::CompanyField>>,
 }
@@ -1281,6 +1451,13 @@ impl GetCompany {
         fields: impl IntoIterator<Item = crate::types::CompanyField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1306,6 +1483,7 @@ impl GetCompany {
         );
         req.path_params(&[("company_id", company_id.as_str())]);
         req.query_csv("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1315,10 +1493,18 @@ impl GetCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
 }
 
 impl DeleteCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1340,6 +1526,7 @@ impl DeleteCompany {
             format!("/rest/v2/companies/{company_id}"),
         );
         req.path_params(&[("company_id", company_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1349,6 +1536,7 @@ impl DeleteCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
     update_mask: Option<Vec<crate::types::UpdateCompanyUpdateMaskItem>>,
     body: crate::types::UpdateCompanyRequest,
@@ -1367,6 +1555,13 @@ impl UpdateCompany {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1418,6 +1613,7 @@ impl UpdateCompany {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1427,6 +1623,7 @@ impl UpdateCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagsForCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
@@ -1497,6 +1694,13 @@ impl ListTagsForCompany {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1527,6 +1731,7 @@ impl ListTagsForCompany {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1580,11 +1785,19 @@ impl crate::runtime::Paginated for ListTagsForCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddTagToCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
     tag_id: crate::ids::TagId,
 }
 
 impl AddTagToCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1609,6 +1822,7 @@ impl AddTagToCompany {
         req.path_params(
             &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1618,11 +1832,19 @@ impl AddTagToCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::CompanyId,
     tag_id: crate::ids::TagId,
 }
 
 impl RemoveTagFromCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1647,6 +1869,7 @@ impl RemoveTagFromCompany {
         req.path_params(
             &[("company_id", company_id.as_str()), ("tag_id", tag_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

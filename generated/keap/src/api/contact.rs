@@ -19,6 +19,7 @@ impl ContactApi {
     pub fn list_contacts(&self) -> ListContacts {
         ListContacts {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             filter: None,
             order_by: None,
@@ -42,6 +43,7 @@ impl ContactApi {
     ) -> CreateContact {
         CreateContact {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             duplicate_option: None,
             body,
@@ -58,6 +60,7 @@ impl ContactApi {
     pub fn list_contact_link_types(&self) -> ListContactLinkTypes {
         ListContactLinkTypes {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -76,6 +79,7 @@ impl ContactApi {
     ) -> CreateContactLinkType {
         CreateContactLinkType {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -91,6 +95,7 @@ impl ContactApi {
     ) -> DeleteContactLinkType {
         DeleteContactLinkType {
             client: self.client.clone(),
+            options: Default::default(),
             link_type_id: link_type_id.into(),
         }
     }
@@ -109,6 +114,7 @@ impl ContactApi {
     ) -> UpdateContactLinkType {
         UpdateContactLinkType {
             client: self.client.clone(),
+            options: Default::default(),
             link_type_id: link_type_id.into(),
             update_mask: None,
             body,
@@ -125,6 +131,7 @@ impl ContactApi {
     pub fn retrieve_contact_model(&self) -> RetrieveContactModel {
         RetrieveContactModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -139,6 +146,7 @@ impl ContactApi {
     ) -> CreateContactCustomField {
         CreateContactCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -151,6 +159,7 @@ impl ContactApi {
     pub fn list_contact_custom_field_groups(&self) -> ListContactCustomFieldGroups {
         ListContactCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -166,6 +175,7 @@ impl ContactApi {
     ) -> CreateContactCustomFieldGroup {
         CreateContactCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -181,6 +191,7 @@ impl ContactApi {
     ) -> GetContactCustomFieldGroup {
         GetContactCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -196,6 +207,7 @@ impl ContactApi {
     ) -> DeleteContactCustomFieldGroup {
         DeleteContactCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -214,6 +226,7 @@ impl ContactApi {
     ) -> UpdateContactCustomFieldGroup {
         UpdateContactCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -230,6 +243,7 @@ impl ContactApi {
     pub fn list_contact_custom_field_tabs(&self) -> ListContactCustomFieldTabs {
         ListContactCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -244,6 +258,7 @@ impl ContactApi {
     ) -> CreateContactCustomFieldTab {
         CreateContactCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -259,6 +274,7 @@ impl ContactApi {
     ) -> GetContactCustomFieldTab {
         GetContactCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -274,6 +290,7 @@ impl ContactApi {
     ) -> DeleteContactCustomFieldTab {
         DeleteContactCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -292,6 +309,7 @@ impl ContactApi {
     ) -> UpdateContactCustomFieldTab {
         UpdateContactCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -311,6 +329,7 @@ impl ContactApi {
     ) -> DeleteContactCustomField {
         DeleteContactCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -323,6 +342,7 @@ impl ContactApi {
     pub fn get_contact(&self, contact_id: crate::ids::ContactId) -> GetContact {
         GetContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             fields: None,
         }
@@ -336,6 +356,7 @@ impl ContactApi {
     pub fn delete_contact(&self, contact_id: crate::ids::ContactId) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -354,6 +375,7 @@ impl ContactApi {
     ) -> UpdateContact {
         UpdateContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             update_mask: None,
             fields: None,
@@ -374,6 +396,7 @@ impl ContactApi {
     ) -> ListContactLinks {
         ListContactLinks {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -391,6 +414,7 @@ impl ContactApi {
     ) -> ListTagsForContact {
         ListTagsForContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             filter: None,
             page_token: None,
@@ -410,6 +434,7 @@ impl ContactApi {
     ) -> LinkContacts {
         LinkContacts {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -425,6 +450,7 @@ impl ContactApi {
     ) -> MergeContacts {
         MergeContacts {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             body,
         }
@@ -441,6 +467,7 @@ impl ContactApi {
     ) -> UnlinkContacts {
         UnlinkContacts {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -502,6 +529,7 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::ContactField>>,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -637,6 +665,13 @@ impl ListContacts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -664,6 +699,10 @@ impl ListContacts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(
+            self.options,
+            &["fields", "filter", "order_by", "page_size", "page_token"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -717,6 +756,7 @@ impl crate::runtime::Paginated for ListContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::ContactField>>,
     duplicate_option: Option<crate::types::CreateContactDuplicateOption>,
     body: crate::types::CreateUpdateContactRequest,
@@ -752,6 +792,13 @@ impl CreateContact {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -775,6 +822,7 @@ impl CreateContact {
         req.query("duplicate_option", &self.duplicate_option);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["fields", "duplicate_option"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -784,6 +832,7 @@ impl CreateContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactLinkTypes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -840,6 +889,13 @@ impl ListContactLinkTypes {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -868,6 +924,7 @@ impl ListContactLinkTypes {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -921,10 +978,18 @@ impl crate::runtime::Paginated for ListContactLinkTypes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContactLinkType {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateContactLinkTypeRequest,
 }
 
 impl CreateContactLinkType {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -946,6 +1011,7 @@ impl CreateContactLinkType {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -955,10 +1021,18 @@ impl CreateContactLinkType {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContactLinkType {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     link_type_id: String,
 }
 
 impl DeleteContactLinkType {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -980,6 +1054,7 @@ impl DeleteContactLinkType {
             format!("/rest/v2/contacts/links/types/{link_type_id}"),
         );
         req.path_params(&[("link_type_id", link_type_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -989,6 +1064,7 @@ impl DeleteContactLinkType {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContactLinkType {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     link_type_id: String,
     update_mask: Option<Vec<crate::types::UpdateContactLinkTypeUpdateMaskItem>>,
     body: crate::types::UpdateContactLinkTypeRequest,
@@ -1007,6 +1083,13 @@ impl UpdateContactLinkType {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1058,6 +1141,7 @@ impl UpdateContactLinkType {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1067,9 +1151,17 @@ impl UpdateContactLinkType {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveContactModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveContactModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1083,12 +1175,13 @@ impl RetrieveContactModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveContactModel",
             "/rest/v2/contacts/model",
             "/rest/v2/contacts/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1098,10 +1191,18 @@ impl RetrieveContactModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContactCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateContactCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1126,6 +1227,7 @@ impl CreateContactCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1135,6 +1237,7 @@ impl CreateContactCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -1144,6 +1247,13 @@ impl ListContactCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1172,6 +1282,7 @@ impl ListContactCustomFieldGroups {
             "/rest/v2/contacts/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1181,10 +1292,18 @@ impl ListContactCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContactCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateContactCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1206,6 +1325,7 @@ impl CreateContactCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1215,10 +1335,18 @@ impl CreateContactCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContactCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetContactCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1240,6 +1368,7 @@ impl GetContactCustomFieldGroup {
             format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1249,10 +1378,18 @@ impl GetContactCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContactCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteContactCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1274,6 +1411,7 @@ impl DeleteContactCustomFieldGroup {
             format!("/rest/v2/contacts/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1283,6 +1421,7 @@ impl DeleteContactCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContactCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<Vec<crate::types::UpdateContactCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
@@ -1301,6 +1440,13 @@ impl UpdateContactCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1352,6 +1498,7 @@ impl UpdateContactCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1361,9 +1508,17 @@ impl UpdateContactCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListContactCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1382,12 +1537,13 @@ impl ListContactCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listContactCustomFieldTabs",
             "/rest/v2/contacts/model/customFields/tabs",
             "/rest/v2/contacts/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1397,10 +1553,18 @@ impl ListContactCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContactCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateContactCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1422,6 +1586,7 @@ impl CreateContactCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1431,10 +1596,18 @@ impl CreateContactCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContactCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetContactCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1456,6 +1629,7 @@ impl GetContactCustomFieldTab {
             format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1465,10 +1639,18 @@ impl GetContactCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContactCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteContactCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1490,6 +1672,7 @@ impl DeleteContactCustomFieldTab {
             format!("/rest/v2/contacts/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1499,6 +1682,7 @@ impl DeleteContactCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContactCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateContactCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -1517,6 +1701,13 @@ impl UpdateContactCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1568,6 +1759,7 @@ impl UpdateContactCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1577,10 +1769,18 @@ impl UpdateContactCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContactCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteContactCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1602,6 +1802,7 @@ impl DeleteContactCustomField {
             format!("/rest/v2/contacts/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1611,6 +1812,7 @@ impl DeleteContactCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     fields: Option<Vec<crate::types::ContactField>>,
 }
@@ -1629,6 +1831,13 @@ impl GetContact {
         fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1654,6 +1863,7 @@ impl GetContact {
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query_csv("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1663,10 +1873,18 @@ impl GetContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
 }
 
 impl DeleteContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1688,6 +1906,7 @@ impl DeleteContact {
             format!("/rest/v2/contacts/{contact_id}"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1697,6 +1916,7 @@ impl DeleteContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     update_mask: Option<Vec<crate::types::UpdateContactUpdateMaskItem>>,
     fields: Option<Vec<crate::types::ContactField>>,
@@ -1732,6 +1952,13 @@ impl UpdateContact {
         fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1784,6 +2011,7 @@ impl UpdateContact {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask", "fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1793,10 +2021,18 @@ impl UpdateContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactLinks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
 }
 
 impl ListContactLinks {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1823,6 +2059,7 @@ impl ListContactLinks {
             format!("/rest/v2/contacts/{contact_id}/links"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1832,6 +2069,7 @@ impl ListContactLinks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagsForContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
@@ -1901,6 +2139,13 @@ impl ListTagsForContact {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1931,6 +2176,7 @@ impl ListTagsForContact {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1984,10 +2230,18 @@ impl crate::runtime::Paginated for ListTagsForContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct LinkContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::LinkContactsRequest,
 }
 
 impl LinkContacts {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2009,6 +2263,7 @@ impl LinkContacts {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2018,6 +2273,7 @@ impl LinkContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct MergeContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::ContactField>>,
     body: crate::types::MergeContactRequest,
 }
@@ -2036,6 +2292,13 @@ impl MergeContacts {
         fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -2061,6 +2324,7 @@ impl MergeContacts {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2070,10 +2334,18 @@ impl MergeContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UnlinkContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::LinkContactsRequest,
 }
 
 impl UnlinkContacts {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2095,6 +2367,7 @@ impl UnlinkContacts {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

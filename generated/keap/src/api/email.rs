@@ -19,6 +19,7 @@ impl EmailApi {
     pub fn list_emails(&self) -> ListEmails {
         ListEmails {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl EmailApi {
     ) -> CreateEmail {
         CreateEmail {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl EmailApi {
     pub fn list_email_templates(&self) -> ListEmailTemplates {
         ListEmailTemplates {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -69,6 +72,7 @@ impl EmailApi {
     ) -> GetEmailTemplate {
         GetEmailTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             email_template_id: email_template_id.into(),
         }
     }
@@ -84,6 +88,7 @@ impl EmailApi {
     ) -> SendEmailTemplate {
         SendEmailTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -96,6 +101,7 @@ impl EmailApi {
     pub fn get_email(&self, id: impl Into<String>) -> GetEmail {
         GetEmail {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -108,6 +114,7 @@ impl EmailApi {
     pub fn delete_email(&self, id: impl Into<String>) -> DeleteEmail {
         DeleteEmail {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -123,6 +130,7 @@ impl EmailApi {
     ) -> CreateEmails {
         CreateEmails {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -138,6 +146,7 @@ impl EmailApi {
     ) -> DeleteEmails {
         DeleteEmails {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -150,6 +159,7 @@ impl EmailApi {
     pub fn send_email(&self, body: crate::types::EmailSendRequest) -> SendEmail {
         SendEmail {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -160,6 +170,7 @@ impl EmailApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -211,6 +222,13 @@ impl ListEmails {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -239,6 +257,7 @@ impl ListEmails {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -292,10 +311,18 @@ impl crate::runtime::Paginated for ListEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateEmailSentRequest,
 }
 
 impl CreateEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -320,6 +347,7 @@ impl CreateEmail {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -329,6 +357,7 @@ impl CreateEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmailTemplates {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -375,6 +404,13 @@ impl ListEmailTemplates {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -403,6 +439,7 @@ impl ListEmailTemplates {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -456,10 +493,18 @@ impl crate::runtime::Paginated for ListEmailTemplates {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetEmailTemplate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     email_template_id: String,
 }
 
 impl GetEmailTemplate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -481,6 +526,7 @@ impl GetEmailTemplate {
             format!("/rest/v2/emails/templates/{email_template_id}"),
         );
         req.path_params(&[("email_template_id", email_template_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -490,10 +536,18 @@ impl GetEmailTemplate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct SendEmailTemplate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::EmailSendTemplateRequest,
 }
 
 impl SendEmailTemplate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -515,6 +569,7 @@ impl SendEmailTemplate {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -524,10 +579,18 @@ impl SendEmailTemplate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl GetEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -552,6 +615,7 @@ impl GetEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -561,10 +625,18 @@ impl GetEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl DeleteEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -586,6 +658,7 @@ impl DeleteEmail {
             format!("/rest/v2/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -595,10 +668,18 @@ impl DeleteEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateEmailsSentRequest,
 }
 
 impl CreateEmails {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -620,6 +701,7 @@ impl CreateEmails {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -629,11 +711,19 @@ impl CreateEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::DeleteEmailsRequest,
 }
 
 impl DeleteEmails {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(self) -> Result<crate::types::DeleteEmailsResponse, crate::Error> {
@@ -657,7 +747,12 @@ impl DeleteEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record("deleteEmails", r))
     }
 }
 
@@ -666,10 +761,18 @@ impl DeleteEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct SendEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::EmailSendRequest,
 }
 
 impl SendEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -691,6 +794,7 @@ impl SendEmail {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

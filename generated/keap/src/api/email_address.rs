@@ -19,6 +19,7 @@ impl EmailAddressApi {
     pub fn list_email_address_statuses(&self) -> ListEmailAddressStatuses {
         ListEmailAddressStatuses {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -37,6 +38,7 @@ impl EmailAddressApi {
     ) -> GetEmailAddressStatus {
         GetEmailAddressStatus {
             client: self.client.clone(),
+            options: Default::default(),
             email: email.into(),
         }
     }
@@ -70,6 +72,7 @@ impl EmailAddressApi {
     ) -> UpdateEmailAddressOptStatus {
         UpdateEmailAddressOptStatus {
             client: self.client.clone(),
+            options: Default::default(),
             email: email.into(),
             body,
         }
@@ -81,6 +84,7 @@ impl EmailAddressApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmailAddressStatuses {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -145,6 +149,13 @@ impl ListEmailAddressStatuses {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -173,6 +184,7 @@ impl ListEmailAddressStatuses {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -226,10 +238,18 @@ impl crate::runtime::Paginated for ListEmailAddressStatuses {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetEmailAddressStatus {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     email: String,
 }
 
 impl GetEmailAddressStatus {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -256,6 +276,7 @@ impl GetEmailAddressStatus {
             format!("/rest/v2/emailAddresses/{email}/status"),
         );
         req.path_params(&[("email", email.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -265,11 +286,19 @@ impl GetEmailAddressStatus {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateEmailAddressOptStatus {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     email: String,
     body: crate::types::UpdateEmailAddress,
 }
 
 impl UpdateEmailAddressOptStatus {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -298,6 +327,7 @@ impl UpdateEmailAddressOptStatus {
         req.path_params(&[("email", email.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

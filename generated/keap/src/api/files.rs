@@ -19,6 +19,7 @@ impl FilesApi {
     pub fn list_files(&self) -> ListFiles {
         ListFiles {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -39,6 +40,7 @@ impl FilesApi {
     ) -> CreateFile {
         CreateFile {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             file: file.into(),
             file_association: file_association.into(),
@@ -55,6 +57,7 @@ impl FilesApi {
     pub fn get_file(&self, file_id: crate::ids::FileId) -> GetFile {
         GetFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
         }
     }
@@ -69,6 +72,7 @@ impl FilesApi {
     pub fn update_file(&self, file_id: crate::ids::FileId) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
             update_mask: None,
             file: None,
@@ -87,6 +91,7 @@ impl FilesApi {
     pub fn delete_file(&self, file_id: crate::ids::FileId) -> DeleteFile {
         DeleteFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
         }
     }
@@ -99,6 +104,7 @@ impl FilesApi {
     pub fn get_file_data_1(&self, file_id: crate::ids::FileId) -> GetFileData1 {
         GetFileData1 {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
         }
     }
@@ -109,6 +115,7 @@ impl FilesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListFiles {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -177,6 +184,13 @@ impl ListFiles {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -203,6 +217,7 @@ impl ListFiles {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -256,6 +271,7 @@ impl crate::runtime::Paginated for ListFiles {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::ContactId>,
     file: crate::runtime::FilePart,
     file_association: String,
@@ -277,6 +293,13 @@ impl CreateFile {
     /// Sets the multipart field `is_public`.
     pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
         self.is_public = Some(is_public.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -304,6 +327,7 @@ impl CreateFile {
         req.part("file_association", &self.file_association);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -313,10 +337,18 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::FileId,
 }
 
 impl GetFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -338,6 +370,7 @@ impl GetFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -347,6 +380,7 @@ impl GetFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::FileId,
     update_mask: Option<Vec<crate::types::UpdateFileUpdateMaskItem>>,
     file: Option<crate::runtime::FilePart>,
@@ -391,6 +425,13 @@ impl UpdateFile {
     /// Sets the multipart field `is_public`.
     pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
         self.is_public = Some(is_public.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -451,6 +492,7 @@ impl UpdateFile {
         req.part_file("file", self.file);
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -460,10 +502,18 @@ impl UpdateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::FileId,
 }
 
 impl DeleteFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -485,6 +535,7 @@ impl DeleteFile {
             format!("/rest/v2/files/{file_id}"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -494,14 +545,22 @@ impl DeleteFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData1 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::FileId,
 }
 
 impl GetFileData1 {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub async fn send(self) -> Result<String, crate::Error> {
+    pub async fn send(self) -> Result<Vec<u8>, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
@@ -510,7 +569,7 @@ impl GetFileData1 {
     /// `Result<Response<T>, Error>`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<String>, crate::Error> {
+    ) -> Result<crate::runtime::Response<Vec<u8>>, crate::Error> {
         let file_id = crate::runtime::encode_path(&self.file_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -519,6 +578,24 @@ impl GetFileData1 {
             format!("/rest/v2/files/{file_id}:data"),
         );
         req.path_params(&[("file_id", file_id.as_str())]);
-        self.client.transport().send_json(req).await
+        req.accept("application/json");
+        req.options(self.options, &[]);
+        self.client.transport().send_file(req).await
+    }
+
+    /// Sends the request and streams the file's bytes as they arrive
+    /// ([`Download`](crate::runtime::Download)), never holding the whole file.
+    pub async fn send_stream(self) -> Result<crate::runtime::Download, crate::Error> {
+        let file_id = crate::runtime::encode_path(&self.file_id);
+        let mut req = crate::runtime::Request::new(
+            crate::runtime::Method::GET,
+            "getFileData_1",
+            "/rest/v2/files/{file_id}:data",
+            format!("/rest/v2/files/{file_id}:data"),
+        );
+        req.path_params(&[("file_id", file_id.as_str())]);
+        req.accept("application/json");
+        req.options(self.options, &[]);
+        self.client.transport().send_stream(req).await
     }
 }

@@ -19,6 +19,7 @@ impl FreeTrialDiscountsApi {
     pub fn list_free_trial_discounts(&self) -> ListFreeTrialDiscounts {
         ListFreeTrialDiscounts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl FreeTrialDiscountsApi {
     ) -> CreateFreeTrialDiscount {
         CreateFreeTrialDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl FreeTrialDiscountsApi {
     ) -> GetFreeTrialDiscount {
         GetFreeTrialDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl FreeTrialDiscountsApi {
     ) -> DeleteFreeTrialDiscount {
         DeleteFreeTrialDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl FreeTrialDiscountsApi {
     ) -> UpdateFreeTrialDiscount {
         UpdateFreeTrialDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl FreeTrialDiscountsApi {
     ) -> CreateFreeTrialDiscountCriteria {
         CreateFreeTrialDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl FreeTrialDiscountsApi {
     ) -> DeleteFreeTrialDiscountCriteria {
         DeleteFreeTrialDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             criteria_id: criteria_id.into(),
         }
@@ -133,6 +140,7 @@ impl FreeTrialDiscountsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListFreeTrialDiscounts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -196,6 +204,13 @@ impl ListFreeTrialDiscounts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -224,6 +239,7 @@ impl ListFreeTrialDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -277,10 +293,18 @@ impl crate::runtime::Paginated for ListFreeTrialDiscounts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFreeTrialDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateFreeTrialDiscountRequest,
 }
 
 impl CreateFreeTrialDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -305,6 +329,7 @@ impl CreateFreeTrialDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -314,10 +339,18 @@ impl CreateFreeTrialDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFreeTrialDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl GetFreeTrialDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -342,6 +375,7 @@ impl GetFreeTrialDiscount {
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -351,10 +385,18 @@ impl GetFreeTrialDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFreeTrialDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl DeleteFreeTrialDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -376,6 +418,7 @@ impl DeleteFreeTrialDiscount {
             format!("/rest/v2/discounts/freeTrials/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -385,6 +428,7 @@ impl DeleteFreeTrialDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFreeTrialDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateFreeTrialDiscountUpdateMaskItem>>,
     body: crate::types::UpdateFreeTrialDiscountRequest,
@@ -403,6 +447,13 @@ impl UpdateFreeTrialDiscount {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -457,6 +508,7 @@ impl UpdateFreeTrialDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -466,11 +518,19 @@ impl UpdateFreeTrialDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFreeTrialDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     body: crate::types::CreateFreeTrialDiscountCriteria,
 }
 
 impl CreateFreeTrialDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -494,6 +554,7 @@ impl CreateFreeTrialDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -503,11 +564,19 @@ impl CreateFreeTrialDiscountCriteria {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFreeTrialDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     criteria_id: String,
 }
 
 impl DeleteFreeTrialDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -535,6 +604,7 @@ impl DeleteFreeTrialDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl IntegrationsApi {
     ) -> ListIntegrationsWordPressOptInOptions {
         ListIntegrationsWordPressOptInOptions {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -33,6 +34,7 @@ impl IntegrationsApi {
     ) -> AddIntegrationsWordPressOptIn {
         AddIntegrationsWordPressOptIn {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -48,6 +50,7 @@ impl IntegrationsApi {
     ) -> DeleteIntegrationsWordPressOptIn {
         DeleteIntegrationsWordPressOptIn {
             client: self.client.clone(),
+            options: Default::default(),
             option_key: option_key.into(),
         }
     }
@@ -64,6 +67,7 @@ impl IntegrationsApi {
     ) -> AchieveIntegrationsWordPressOptInGoal {
         AchieveIntegrationsWordPressOptInGoal {
             client: self.client.clone(),
+            options: Default::default(),
             option_key: option_key.into(),
             body,
         }
@@ -75,9 +79,17 @@ impl IntegrationsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListIntegrationsWordPressOptInOptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListIntegrationsWordPressOptInOptions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -96,12 +108,13 @@ impl ListIntegrationsWordPressOptInOptions {
         crate::runtime::Response<crate::types::ListWordPressOptInOptionsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listIntegrationsWordPressOptInOptions",
             "/rest/v2/integrations/wordpress/options",
             "/rest/v2/integrations/wordpress/options".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -111,10 +124,18 @@ impl ListIntegrationsWordPressOptInOptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddIntegrationsWordPressOptIn {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateIntegrationsWordPressOptInOption,
 }
 
 impl AddIntegrationsWordPressOptIn {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -139,6 +160,7 @@ impl AddIntegrationsWordPressOptIn {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -148,10 +170,18 @@ impl AddIntegrationsWordPressOptIn {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteIntegrationsWordPressOptIn {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     option_key: String,
 }
 
 impl DeleteIntegrationsWordPressOptIn {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -173,6 +203,7 @@ impl DeleteIntegrationsWordPressOptIn {
             format!("/rest/v2/integrations/wordpress/options/{option_key}"),
         );
         req.path_params(&[("option_key", option_key.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -182,11 +213,19 @@ impl DeleteIntegrationsWordPressOptIn {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AchieveIntegrationsWordPressOptInGoal {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     option_key: String,
     body: crate::types::AchieveIntegrationsWordPressOptInOptionGoalRequest,
 }
 
 impl AchieveIntegrationsWordPressOptInGoal {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -215,6 +254,7 @@ impl AchieveIntegrationsWordPressOptInGoal {
         req.path_params(&[("option_key", option_key.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

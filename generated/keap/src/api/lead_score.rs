@@ -20,6 +20,7 @@ impl LeadScoreApi {
     ) -> GetLeadScoreDetails {
         GetLeadScoreDetails {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -30,10 +31,18 @@ impl LeadScoreApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadScoreDetails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
 }
 
 impl GetLeadScoreDetails {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -55,6 +64,7 @@ impl GetLeadScoreDetails {
             format!("/rest/v2/contacts/{contact_id}/leadScore"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

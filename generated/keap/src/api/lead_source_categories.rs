@@ -19,6 +19,7 @@ impl LeadSourceCategoriesApi {
     pub fn list_lead_source_categories(&self) -> ListLeadSourceCategories {
         ListLeadSourceCategories {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl LeadSourceCategoriesApi {
     ) -> CreateLeadSourceCategory {
         CreateLeadSourceCategory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl LeadSourceCategoriesApi {
     ) -> GetLeadSourceCategory {
         GetLeadSourceCategory {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_category_id: lead_source_category_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl LeadSourceCategoriesApi {
     ) -> DeleteLeadSourceCategory {
         DeleteLeadSourceCategory {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_category_id: lead_source_category_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl LeadSourceCategoriesApi {
     ) -> UpdateLeadSourceCategory {
         UpdateLeadSourceCategory {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_category_id: lead_source_category_id.into(),
             update_mask: None,
             body,
@@ -99,6 +104,7 @@ impl LeadSourceCategoriesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSourceCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -166,6 +172,13 @@ impl ListLeadSourceCategories {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -194,6 +207,7 @@ impl ListLeadSourceCategories {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -247,10 +261,18 @@ impl crate::runtime::Paginated for ListLeadSourceCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSourceCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateUpdateLeadSourceCategoryRequest,
 }
 
 impl CreateLeadSourceCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -275,6 +297,7 @@ impl CreateLeadSourceCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -284,10 +307,18 @@ impl CreateLeadSourceCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSourceCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_category_id: String,
 }
 
 impl GetLeadSourceCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -316,6 +347,7 @@ impl GetLeadSourceCategory {
         req.path_params(
             &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -325,10 +357,18 @@ impl GetLeadSourceCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSourceCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_category_id: String,
 }
 
 impl DeleteLeadSourceCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -354,6 +394,7 @@ impl DeleteLeadSourceCategory {
         req.path_params(
             &[("lead_source_category_id", lead_source_category_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -363,6 +404,7 @@ impl DeleteLeadSourceCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSourceCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_category_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceCategoryUpdateMaskItem>>,
     body: crate::types::CreateUpdateLeadSourceCategoryRequest,
@@ -381,6 +423,13 @@ impl UpdateLeadSourceCategory {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -439,6 +488,7 @@ impl UpdateLeadSourceCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -22,6 +22,7 @@ impl LeadSourceExpensesApi {
     ) -> ListLeadSourceExpenses {
         ListLeadSourceExpenses {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             filter: None,
             order_by: None,
@@ -42,6 +43,7 @@ impl LeadSourceExpensesApi {
     ) -> CreateLeadSourceExpense {
         CreateLeadSourceExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             body,
         }
@@ -59,6 +61,7 @@ impl LeadSourceExpensesApi {
     ) -> GetLeadSourceExpense {
         GetLeadSourceExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
         }
@@ -76,6 +79,7 @@ impl LeadSourceExpensesApi {
     ) -> DeleteLeadSourceExpense {
         DeleteLeadSourceExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
         }
@@ -96,6 +100,7 @@ impl LeadSourceExpensesApi {
     ) -> UpdateLeadSourceExpense {
         UpdateLeadSourceExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_expense_id: lead_source_expense_id.into(),
             update_mask: None,
@@ -111,6 +116,7 @@ impl LeadSourceExpensesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSourceExpenses {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -178,6 +184,13 @@ impl ListLeadSourceExpenses {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -208,6 +221,7 @@ impl ListLeadSourceExpenses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -261,11 +275,19 @@ impl crate::runtime::Paginated for ListLeadSourceExpenses {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSourceExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     body: crate::types::CreateLeadSourceExpenseRequest,
 }
 
 impl CreateLeadSourceExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -292,6 +314,7 @@ impl CreateLeadSourceExpense {
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -301,11 +324,19 @@ impl CreateLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSourceExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
 }
 
 impl GetLeadSourceExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -340,6 +371,7 @@ impl GetLeadSourceExpense {
                 ("lead_source_expense_id", lead_source_expense_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -349,11 +381,19 @@ impl GetLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSourceExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
 }
 
 impl DeleteLeadSourceExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -385,6 +425,7 @@ impl DeleteLeadSourceExpense {
                 ("lead_source_expense_id", lead_source_expense_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -394,6 +435,7 @@ impl DeleteLeadSourceExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSourceExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_expense_id: String,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceExpenseUpdateMaskItem>>,
@@ -413,6 +455,13 @@ impl UpdateLeadSourceExpense {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -477,6 +526,7 @@ impl UpdateLeadSourceExpense {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

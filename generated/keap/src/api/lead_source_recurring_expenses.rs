@@ -22,6 +22,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> ListLeadSourceRecurringExpenses {
         ListLeadSourceRecurringExpenses {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             filter: None,
             order_by: None,
@@ -42,6 +43,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> CreateLeadSourceRecurringExpense {
         CreateLeadSourceRecurringExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             body,
         }
@@ -59,6 +61,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> GetLeadSourceRecurringExpense {
         GetLeadSourceRecurringExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
         }
@@ -76,6 +79,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> DeleteLeadSourceRecurringExpense {
         DeleteLeadSourceRecurringExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
         }
@@ -96,6 +100,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> UpdateLeadSourceRecurringExpense {
         UpdateLeadSourceRecurringExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
             update_mask: None,
@@ -119,6 +124,7 @@ impl LeadSourceRecurringExpensesApi {
     ) -> ListExpensesIncurredFromLeadSourceRecurringExpense {
         ListExpensesIncurredFromLeadSourceRecurringExpense {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             lead_source_recurring_expense_id: lead_source_recurring_expense_id.into(),
             filter: None,
@@ -134,6 +140,7 @@ impl LeadSourceRecurringExpensesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSourceRecurringExpenses {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -204,6 +211,13 @@ impl ListLeadSourceRecurringExpenses {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -234,6 +248,7 @@ impl ListLeadSourceRecurringExpenses {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -287,11 +302,19 @@ impl crate::runtime::Paginated for ListLeadSourceRecurringExpenses {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSourceRecurringExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     body: crate::types::CreateLeadSourceRecurringExpenseRequest,
 }
 
 impl CreateLeadSourceRecurringExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -320,6 +343,7 @@ impl CreateLeadSourceRecurringExpense {
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -329,11 +353,19 @@ impl CreateLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSourceRecurringExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
 }
 
 impl GetLeadSourceRecurringExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -373,6 +405,7 @@ impl GetLeadSourceRecurringExpense {
                 ),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -382,11 +415,19 @@ impl GetLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSourceRecurringExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
 }
 
 impl DeleteLeadSourceRecurringExpense {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -421,6 +462,7 @@ impl DeleteLeadSourceRecurringExpense {
                 ),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -430,6 +472,7 @@ impl DeleteLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSourceRecurringExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
     update_mask: Option<
@@ -453,6 +496,13 @@ impl UpdateLeadSourceRecurringExpense {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -524,6 +574,7 @@ impl UpdateLeadSourceRecurringExpense {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -533,6 +584,7 @@ impl UpdateLeadSourceRecurringExpense {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListExpensesIncurredFromLeadSourceRecurringExpense {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     lead_source_recurring_expense_id: String,
     filter: Option<crate::runtime::FilterArg>,
@@ -601,6 +653,13 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -644,6 +703,7 @@ impl ListExpensesIncurredFromLeadSourceRecurringExpense {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl LeadSourcesApi {
     pub fn list_lead_sources(&self) -> ListLeadSources {
         ListLeadSources {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl LeadSourcesApi {
     ) -> CreateLeadSource {
         CreateLeadSource {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl LeadSourcesApi {
     ) -> GetLeadSource {
         GetLeadSource {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
         }
     }
@@ -67,6 +70,7 @@ impl LeadSourcesApi {
     ) -> DeleteLeadSource {
         DeleteLeadSource {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
         }
     }
@@ -85,6 +89,7 @@ impl LeadSourcesApi {
     ) -> UpdateLeadSource {
         UpdateLeadSource {
             client: self.client.clone(),
+            options: Default::default(),
             lead_source_id,
             update_mask: None,
             body,
@@ -99,6 +104,7 @@ impl LeadSourcesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLeadSources {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -183,6 +189,13 @@ impl ListLeadSources {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -211,6 +224,7 @@ impl ListLeadSources {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -264,10 +278,18 @@ impl crate::runtime::Paginated for ListLeadSources {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateLeadSource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateLeadSourceRequest,
 }
 
 impl CreateLeadSource {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -289,6 +311,7 @@ impl CreateLeadSource {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -298,10 +321,18 @@ impl CreateLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetLeadSource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
 }
 
 impl GetLeadSource {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -323,6 +354,7 @@ impl GetLeadSource {
             format!("/rest/v2/leadSources/{lead_source_id}"),
         );
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -332,10 +364,18 @@ impl GetLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteLeadSource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
 }
 
 impl DeleteLeadSource {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -357,6 +397,7 @@ impl DeleteLeadSource {
             format!("/rest/v2/leadSources/{lead_source_id}"),
         );
         req.path_params(&[("lead_source_id", lead_source_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -366,6 +407,7 @@ impl DeleteLeadSource {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateLeadSource {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     lead_source_id: crate::ids::LeadSourceId,
     update_mask: Option<Vec<crate::types::UpdateLeadSourceUpdateMaskItem>>,
     body: crate::types::CreateLeadSourceRequest,
@@ -384,6 +426,13 @@ impl UpdateLeadSource {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -435,6 +484,7 @@ impl UpdateLeadSource {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -17,6 +17,7 @@ impl LocaleApi {
     pub fn list_countries(&self) -> ListCountries {
         ListCountries {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -31,6 +32,7 @@ impl LocaleApi {
     ) -> GetCountryByCode {
         GetCountryByCode {
             client: self.client.clone(),
+            options: Default::default(),
             country_code: country_code.into(),
         }
     }
@@ -46,6 +48,7 @@ impl LocaleApi {
     ) -> ListProvincesForCountry {
         ListProvincesForCountry {
             client: self.client.clone(),
+            options: Default::default(),
             country_code: country_code.into(),
         }
     }
@@ -62,6 +65,7 @@ impl LocaleApi {
     ) -> GetProvinceByCode {
         GetProvinceByCode {
             client: self.client.clone(),
+            options: Default::default(),
             country_code: country_code.into(),
             province_code: province_code.into(),
         }
@@ -73,9 +77,17 @@ impl LocaleApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCountries {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListCountries {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -94,12 +106,13 @@ impl ListCountries {
         crate::runtime::Response<crate::types::ListCountriesResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCountries",
             "/rest/v2/locales/countries",
             "/rest/v2/locales/countries".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -109,10 +122,18 @@ impl ListCountries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCountryByCode {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     country_code: String,
 }
 
 impl GetCountryByCode {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -134,6 +155,7 @@ impl GetCountryByCode {
             format!("/rest/v2/locales/countries/{country_code}"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -143,10 +165,18 @@ impl GetCountryByCode {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProvincesForCountry {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     country_code: String,
 }
 
 impl ListProvincesForCountry {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -173,6 +203,7 @@ impl ListProvincesForCountry {
             format!("/rest/v2/locales/countries/{country_code}/provinces"),
         );
         req.path_params(&[("country_code", country_code.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -182,11 +213,19 @@ impl ListProvincesForCountry {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProvinceByCode {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     country_code: String,
     province_code: String,
 }
 
 impl GetProvinceByCode {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -216,6 +255,7 @@ impl GetProvinceByCode {
                 ("province_code", province_code.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

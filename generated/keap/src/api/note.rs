@@ -19,6 +19,7 @@ impl NoteApi {
     pub fn list_notes(&self, contact_id: crate::ids::ContactId) -> ListNotes {
         ListNotes {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             filter: None,
             order_by: None,
@@ -40,6 +41,7 @@ impl NoteApi {
     ) -> CreateNote {
         CreateNote {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             fields: None,
             body,
@@ -58,6 +60,7 @@ impl NoteApi {
     ) -> GetNote {
         GetNote {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             note_id,
             fields: None,
@@ -76,6 +79,7 @@ impl NoteApi {
     ) -> DeleteNote {
         DeleteNote {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             note_id,
         }
@@ -96,6 +100,7 @@ impl NoteApi {
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             note_id,
             update_mask: None,
@@ -116,6 +121,7 @@ impl NoteApi {
     pub fn list_all_notes(&self) -> ListAllNotes {
         ListAllNotes {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -133,6 +139,7 @@ impl NoteApi {
     pub fn retrieve_note_model(&self) -> RetrieveNoteModel {
         RetrieveNoteModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -148,6 +155,7 @@ impl NoteApi {
     ) -> CreateNoteCustomField {
         CreateNoteCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -161,6 +169,7 @@ impl NoteApi {
     pub fn list_note_custom_field_groups(&self) -> ListNoteCustomFieldGroups {
         ListNoteCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -177,6 +186,7 @@ impl NoteApi {
     ) -> CreateNoteCustomFieldGroup {
         CreateNoteCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -193,6 +203,7 @@ impl NoteApi {
     ) -> GetNoteCustomFieldGroup {
         GetNoteCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -209,6 +220,7 @@ impl NoteApi {
     ) -> DeleteNoteCustomFieldGroup {
         DeleteNoteCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -228,6 +240,7 @@ impl NoteApi {
     ) -> UpdateNoteCustomFieldGroup {
         UpdateNoteCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -245,6 +258,7 @@ impl NoteApi {
     pub fn list_note_custom_field_tabs(&self) -> ListNoteCustomFieldTabs {
         ListNoteCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -260,6 +274,7 @@ impl NoteApi {
     ) -> CreateNoteCustomFieldTab {
         CreateNoteCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -276,6 +291,7 @@ impl NoteApi {
     ) -> GetNoteCustomFieldTab {
         GetNoteCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -292,6 +308,7 @@ impl NoteApi {
     ) -> DeleteNoteCustomFieldTab {
         DeleteNoteCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -311,6 +328,7 @@ impl NoteApi {
     ) -> UpdateNoteCustomFieldTab {
         UpdateNoteCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -331,6 +349,7 @@ impl NoteApi {
     ) -> DeleteNotesCustomField {
         DeleteNotesCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -350,6 +369,7 @@ impl NoteApi {
     ) -> UpdateNotesCustomField {
         UpdateNotesCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -368,6 +388,7 @@ impl NoteApi {
     pub fn list_note_templates(&self) -> ListNoteTemplates {
         ListNoteTemplates {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -394,6 +415,7 @@ impl NoteApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNotes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -495,6 +517,13 @@ impl ListNotes {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -524,6 +553,10 @@ impl ListNotes {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
+        req.options(
+            self.options,
+            &["filter", "order_by", "page_size", "page_token", "fields"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -577,6 +610,7 @@ impl crate::runtime::Paginated for ListNotes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     fields: Option<Vec<crate::types::NoteField>>,
     body: crate::types::CreateNoteRequest,
@@ -591,6 +625,13 @@ impl CreateNote {
         fields: impl IntoIterator<Item = crate::types::NoteField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -618,6 +659,7 @@ impl CreateNote {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -627,6 +669,7 @@ impl CreateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     note_id: crate::ids::NoteId,
     fields: Option<Vec<crate::types::GetNoteResponseField>>,
@@ -641,6 +684,13 @@ impl GetNote {
         fields: impl IntoIterator<Item = crate::types::GetNoteResponseField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -669,6 +719,7 @@ impl GetNote {
             &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
         req.query_csv("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -678,11 +729,19 @@ impl GetNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     note_id: crate::ids::NoteId,
 }
 
 impl DeleteNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -707,6 +766,7 @@ impl DeleteNote {
         req.path_params(
             &[("contact_id", contact_id.as_str()), ("note_id", note_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -716,6 +776,7 @@ impl DeleteNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     note_id: crate::ids::NoteId,
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
@@ -747,6 +808,13 @@ impl UpdateNote {
         fields: impl IntoIterator<Item = crate::types::UpdateNoteResponseField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -805,6 +873,7 @@ impl UpdateNote {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask", "fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -814,6 +883,7 @@ impl UpdateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAllNotes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -914,6 +984,13 @@ impl ListAllNotes {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -941,6 +1018,10 @@ impl ListAllNotes {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query_csv("fields", &self.fields);
+        req.options(
+            self.options,
+            &["filter", "page_token", "order_by", "page_size", "fields"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -994,9 +1075,17 @@ impl crate::runtime::Paginated for ListAllNotes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveNoteModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveNoteModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1010,12 +1099,13 @@ impl RetrieveNoteModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveNoteModel",
             "/rest/v2/notes/model",
             "/rest/v2/notes/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1025,10 +1115,18 @@ impl RetrieveNoteModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNoteCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateNoteCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1053,6 +1151,7 @@ impl CreateNoteCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1062,6 +1161,7 @@ impl CreateNoteCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNoteCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -1071,6 +1171,13 @@ impl ListNoteCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1099,6 +1206,7 @@ impl ListNoteCustomFieldGroups {
             "/rest/v2/notes/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1108,10 +1216,18 @@ impl ListNoteCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNoteCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateNoteCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1133,6 +1249,7 @@ impl CreateNoteCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1142,10 +1259,18 @@ impl CreateNoteCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNoteCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetNoteCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1167,6 +1292,7 @@ impl GetNoteCustomFieldGroup {
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1176,10 +1302,18 @@ impl GetNoteCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNoteCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteNoteCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1201,6 +1335,7 @@ impl DeleteNoteCustomFieldGroup {
             format!("/rest/v2/notes/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1210,6 +1345,7 @@ impl DeleteNoteCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNoteCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<Vec<crate::types::UpdateNoteCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
@@ -1228,6 +1364,13 @@ impl UpdateNoteCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1279,6 +1422,7 @@ impl UpdateNoteCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1288,9 +1432,17 @@ impl UpdateNoteCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNoteCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListNoteCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1309,12 +1461,13 @@ impl ListNoteCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listNoteCustomFieldTabs",
             "/rest/v2/notes/model/customFields/tabs",
             "/rest/v2/notes/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1324,10 +1477,18 @@ impl ListNoteCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNoteCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateNoteCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1349,6 +1510,7 @@ impl CreateNoteCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1358,10 +1520,18 @@ impl CreateNoteCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNoteCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetNoteCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1383,6 +1553,7 @@ impl GetNoteCustomFieldTab {
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1392,10 +1563,18 @@ impl GetNoteCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNoteCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteNoteCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1417,6 +1596,7 @@ impl DeleteNoteCustomFieldTab {
             format!("/rest/v2/notes/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1426,6 +1606,7 @@ impl DeleteNoteCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNoteCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateNoteCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -1444,6 +1625,13 @@ impl UpdateNoteCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1495,6 +1683,7 @@ impl UpdateNoteCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1504,10 +1693,18 @@ impl UpdateNoteCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNotesCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteNotesCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1529,6 +1726,7 @@ impl DeleteNotesCustomField {
             format!("/rest/v2/notes/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1538,6 +1736,7 @@ impl DeleteNotesCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNotesCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateNotesCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1556,6 +1755,13 @@ impl UpdateNotesCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1610,6 +1816,7 @@ impl UpdateNotesCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1619,6 +1826,7 @@ impl UpdateNotesCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNoteTemplates {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1660,6 +1868,13 @@ impl ListNoteTemplates {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1688,6 +1903,7 @@ impl ListNoteTemplates {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }

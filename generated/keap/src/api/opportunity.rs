@@ -19,6 +19,7 @@ impl OpportunityApi {
     pub fn list_opportunities(&self) -> ListOpportunities {
         ListOpportunities {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             filter: None,
             order_by: None,
@@ -38,6 +39,7 @@ impl OpportunityApi {
     ) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             body,
         }
@@ -53,6 +55,7 @@ impl OpportunityApi {
     ) -> RetrieveOpportunityCustomFieldModel {
         RetrieveOpportunityCustomFieldModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -67,6 +70,7 @@ impl OpportunityApi {
     ) -> CreateOpportunityCustomFields {
         CreateOpportunityCustomFields {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -81,6 +85,7 @@ impl OpportunityApi {
     ) -> ListOpportunityCustomFieldGroups {
         ListOpportunityCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -96,6 +101,7 @@ impl OpportunityApi {
     ) -> CreateOpportunityCustomFieldGroup {
         CreateOpportunityCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -111,6 +117,7 @@ impl OpportunityApi {
     ) -> GetOpportunityCustomFieldGroup {
         GetOpportunityCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -126,6 +133,7 @@ impl OpportunityApi {
     ) -> DeleteOpportunityCustomFieldGroup {
         DeleteOpportunityCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -144,6 +152,7 @@ impl OpportunityApi {
     ) -> UpdateOpportunityCustomFieldGroup {
         UpdateOpportunityCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -160,6 +169,7 @@ impl OpportunityApi {
     pub fn list_opportunity_custom_field_tabs(&self) -> ListOpportunityCustomFieldTabs {
         ListOpportunityCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -174,6 +184,7 @@ impl OpportunityApi {
     ) -> CreateOpportunityCustomFieldTab {
         CreateOpportunityCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -189,6 +200,7 @@ impl OpportunityApi {
     ) -> GetOpportunityCustomFieldTab {
         GetOpportunityCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -204,6 +216,7 @@ impl OpportunityApi {
     ) -> DeleteOpportunityCustomFieldTab {
         DeleteOpportunityCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -222,6 +235,7 @@ impl OpportunityApi {
     ) -> UpdateOpportunityCustomFieldTab {
         UpdateOpportunityCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -241,6 +255,7 @@ impl OpportunityApi {
     ) -> DeleteOpportunitiesCustomField {
         DeleteOpportunitiesCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -259,6 +274,7 @@ impl OpportunityApi {
     ) -> UpdateOpportunityCustomField {
         UpdateOpportunityCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -277,6 +293,7 @@ impl OpportunityApi {
     pub fn list_opportunity_stage_moves(&self) -> ListOpportunityStageMoves {
         ListOpportunityStageMoves {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -295,6 +312,7 @@ impl OpportunityApi {
     ) -> GetOpportunityStageMove {
         GetOpportunityStageMove {
             client: self.client.clone(),
+            options: Default::default(),
             stage_move_id: stage_move_id.into(),
         }
     }
@@ -309,6 +327,7 @@ impl OpportunityApi {
     pub fn list_opportunity_stages(&self) -> ListOpportunityStages {
         ListOpportunityStages {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -327,6 +346,7 @@ impl OpportunityApi {
     ) -> CreateOpportunityStage {
         CreateOpportunityStage {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -342,6 +362,7 @@ impl OpportunityApi {
     ) -> GetOpportunityStage {
         GetOpportunityStage {
             client: self.client.clone(),
+            options: Default::default(),
             stage_id: stage_id.into(),
         }
     }
@@ -357,6 +378,7 @@ impl OpportunityApi {
     ) -> DeleteOpportunityStage {
         DeleteOpportunityStage {
             client: self.client.clone(),
+            options: Default::default(),
             stage_id: stage_id.into(),
         }
     }
@@ -375,6 +397,7 @@ impl OpportunityApi {
     ) -> UpdateOpportunityStage {
         UpdateOpportunityStage {
             client: self.client.clone(),
+            options: Default::default(),
             stage_id: stage_id.into(),
             update_mask: None,
             body,
@@ -394,6 +417,7 @@ impl OpportunityApi {
     ) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             opportunity_id,
             fields: None,
         }
@@ -410,6 +434,7 @@ impl OpportunityApi {
     ) -> DeleteOpportunity {
         DeleteOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             opportunity_id,
         }
     }
@@ -428,6 +453,7 @@ impl OpportunityApi {
     ) -> UpdateOpportunity {
         UpdateOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             opportunity_id,
             update_mask: None,
             fields: None,
@@ -494,6 +520,7 @@ impl OpportunityApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunities {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::ListOpportunitiesFieldsItem>>,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -580,6 +607,13 @@ impl ListOpportunities {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -609,6 +643,10 @@ impl ListOpportunities {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(
+            self.options,
+            &["fields", "filter", "order_by", "page_size", "page_token"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -662,6 +700,7 @@ impl crate::runtime::Paginated for ListOpportunities {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::CreateOpportunityFieldsItem>>,
     body: crate::types::CreateOpportunityRequest,
 }
@@ -675,6 +714,13 @@ impl CreateOpportunity {
         fields: impl IntoIterator<Item = crate::types::CreateOpportunityFieldsItem>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -703,6 +749,7 @@ impl CreateOpportunity {
         req.query_repeat("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -712,9 +759,17 @@ impl CreateOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveOpportunityCustomFieldModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveOpportunityCustomFieldModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -728,12 +783,13 @@ impl RetrieveOpportunityCustomFieldModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOpportunityCustomFieldModel",
             "/rest/v2/opportunities/model",
             "/rest/v2/opportunities/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -743,10 +799,18 @@ impl RetrieveOpportunityCustomFieldModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunityCustomFields {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateOpportunityCustomFields {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -771,6 +835,7 @@ impl CreateOpportunityCustomFields {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -780,6 +845,7 @@ impl CreateOpportunityCustomFields {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -789,6 +855,13 @@ impl ListOpportunityCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -817,6 +890,7 @@ impl ListOpportunityCustomFieldGroups {
             "/rest/v2/opportunities/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -826,10 +900,18 @@ impl ListOpportunityCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunityCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateOpportunityCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -851,6 +933,7 @@ impl CreateOpportunityCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -860,10 +943,18 @@ impl CreateOpportunityCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunityCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetOpportunityCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -885,6 +976,7 @@ impl GetOpportunityCustomFieldGroup {
             format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -894,10 +986,18 @@ impl GetOpportunityCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunityCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteOpportunityCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -919,6 +1019,7 @@ impl DeleteOpportunityCustomFieldGroup {
             format!("/rest/v2/opportunities/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -928,6 +1029,7 @@ impl DeleteOpportunityCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunityCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateOpportunityCustomFieldGroupUpdateMaskItem>,
@@ -950,6 +1052,13 @@ impl UpdateOpportunityCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1003,6 +1112,7 @@ impl UpdateOpportunityCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1012,9 +1122,17 @@ impl UpdateOpportunityCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListOpportunityCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1033,12 +1151,13 @@ impl ListOpportunityCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityCustomFieldTabs",
             "/rest/v2/opportunities/model/customFields/tabs",
             "/rest/v2/opportunities/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1048,10 +1167,18 @@ impl ListOpportunityCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunityCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateOpportunityCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1073,6 +1200,7 @@ impl CreateOpportunityCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1082,10 +1210,18 @@ impl CreateOpportunityCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunityCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetOpportunityCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1107,6 +1243,7 @@ impl GetOpportunityCustomFieldTab {
             format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1116,10 +1253,18 @@ impl GetOpportunityCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunityCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteOpportunityCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1141,6 +1286,7 @@ impl DeleteOpportunityCustomFieldTab {
             format!("/rest/v2/opportunities/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1150,6 +1296,7 @@ impl DeleteOpportunityCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunityCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateOpportunityCustomFieldTabUpdateMaskItem>,
@@ -1170,6 +1317,13 @@ impl UpdateOpportunityCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1221,6 +1375,7 @@ impl UpdateOpportunityCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1230,10 +1385,18 @@ impl UpdateOpportunityCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunitiesCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteOpportunitiesCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1255,6 +1418,7 @@ impl DeleteOpportunitiesCustomField {
             format!("/rest/v2/opportunities/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1264,6 +1428,7 @@ impl DeleteOpportunitiesCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunityCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateOpportunityCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1282,6 +1447,13 @@ impl UpdateOpportunityCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1336,6 +1508,7 @@ impl UpdateOpportunityCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1345,6 +1518,7 @@ impl UpdateOpportunityCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityStageMoves {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -1393,6 +1567,13 @@ impl ListOpportunityStageMoves {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1421,6 +1602,7 @@ impl ListOpportunityStageMoves {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1474,10 +1656,18 @@ impl crate::runtime::Paginated for ListOpportunityStageMoves {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunityStageMove {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     stage_move_id: String,
 }
 
 impl GetOpportunityStageMove {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1502,6 +1692,7 @@ impl GetOpportunityStageMove {
             format!("/rest/v2/opportunities/stageMoves/{stage_move_id}"),
         );
         req.path_params(&[("stage_move_id", stage_move_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1511,6 +1702,7 @@ impl GetOpportunityStageMove {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityStages {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -1560,6 +1752,13 @@ impl ListOpportunityStages {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1588,6 +1787,7 @@ impl ListOpportunityStages {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1641,10 +1841,18 @@ impl crate::runtime::Paginated for ListOpportunityStages {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunityStage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateOpportunityStageRequest,
 }
 
 impl CreateOpportunityStage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1669,6 +1877,7 @@ impl CreateOpportunityStage {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1678,10 +1887,18 @@ impl CreateOpportunityStage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunityStage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     stage_id: String,
 }
 
 impl GetOpportunityStage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1706,6 +1923,7 @@ impl GetOpportunityStage {
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
         req.path_params(&[("stage_id", stage_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1715,10 +1933,18 @@ impl GetOpportunityStage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunityStage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     stage_id: String,
 }
 
 impl DeleteOpportunityStage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1740,6 +1966,7 @@ impl DeleteOpportunityStage {
             format!("/rest/v2/opportunities/stages/{stage_id}"),
         );
         req.path_params(&[("stage_id", stage_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1749,6 +1976,7 @@ impl DeleteOpportunityStage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunityStage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     stage_id: String,
     update_mask: Option<Vec<crate::types::UpdateOpportunityStageUpdateMaskItem>>,
     body: crate::types::UpdateOpportunityStageRequest,
@@ -1767,6 +1995,13 @@ impl UpdateOpportunityStage {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1821,6 +2056,7 @@ impl UpdateOpportunityStage {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1830,6 +2066,7 @@ impl UpdateOpportunityStage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     opportunity_id: crate::ids::OpportunityId,
     fields: Option<Vec<crate::types::GetOpportunityFieldsItem>>,
 }
@@ -1843,6 +2080,13 @@ impl GetOpportunity {
         fields: impl IntoIterator<Item = crate::types::GetOpportunityFieldsItem>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1871,6 +2115,7 @@ impl GetOpportunity {
         );
         req.path_params(&[("opportunity_id", opportunity_id.as_str())]);
         req.query_repeat("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1880,10 +2125,18 @@ impl GetOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     opportunity_id: crate::ids::OpportunityId,
 }
 
 impl DeleteOpportunity {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1905,6 +2158,7 @@ impl DeleteOpportunity {
             format!("/rest/v2/opportunities/{opportunity_id}"),
         );
         req.path_params(&[("opportunity_id", opportunity_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1914,6 +2168,7 @@ impl DeleteOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     opportunity_id: crate::ids::OpportunityId,
     update_mask: Option<Vec<crate::types::UpdateOpportunityUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateOpportunityFieldsItem>>,
@@ -1944,6 +2199,13 @@ impl UpdateOpportunity {
         fields: impl IntoIterator<Item = crate::types::UpdateOpportunityFieldsItem>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1999,6 +2261,7 @@ impl UpdateOpportunity {
         req.query_repeat("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask", "fields"]);
         self.client.transport().send_json(req).await
     }
 }

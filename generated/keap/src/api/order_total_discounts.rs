@@ -19,6 +19,7 @@ impl OrderTotalDiscountsApi {
     pub fn list_order_total_discounts(&self) -> ListOrderTotalDiscounts {
         ListOrderTotalDiscounts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl OrderTotalDiscountsApi {
     ) -> CreateOrderTotalDiscount {
         CreateOrderTotalDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl OrderTotalDiscountsApi {
     ) -> GetOrderTotalDiscount {
         GetOrderTotalDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl OrderTotalDiscountsApi {
     ) -> DeleteOrderTotalDiscount {
         DeleteOrderTotalDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl OrderTotalDiscountsApi {
     ) -> UpdateOrderTotalDiscount {
         UpdateOrderTotalDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl OrderTotalDiscountsApi {
     ) -> CreateOrderTotalDiscountCriteria {
         CreateOrderTotalDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl OrderTotalDiscountsApi {
     ) -> DeleteOrderTotalDiscountCriteria {
         DeleteOrderTotalDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             criteria_id: criteria_id.into(),
         }
@@ -133,6 +140,7 @@ impl OrderTotalDiscountsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderTotalDiscounts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -199,6 +207,13 @@ impl ListOrderTotalDiscounts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -227,6 +242,7 @@ impl ListOrderTotalDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -280,10 +296,18 @@ impl crate::runtime::Paginated for ListOrderTotalDiscounts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderTotalDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateOrderTotalDiscountRequest,
 }
 
 impl CreateOrderTotalDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -308,6 +332,7 @@ impl CreateOrderTotalDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -317,10 +342,18 @@ impl CreateOrderTotalDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrderTotalDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl GetOrderTotalDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -345,6 +378,7 @@ impl GetOrderTotalDiscount {
             format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -354,10 +388,18 @@ impl GetOrderTotalDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderTotalDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl DeleteOrderTotalDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -379,6 +421,7 @@ impl DeleteOrderTotalDiscount {
             format!("/rest/v2/discounts/orderTotals/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -388,6 +431,7 @@ impl DeleteOrderTotalDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderTotalDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderTotalDiscountUpdateMaskItem>>,
     body: crate::types::UpdateOrderTotalDiscountRequest,
@@ -406,6 +450,13 @@ impl UpdateOrderTotalDiscount {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -460,6 +511,7 @@ impl UpdateOrderTotalDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -469,11 +521,19 @@ impl UpdateOrderTotalDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderTotalDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     body: crate::types::CreateOrderTotalDiscountCriteria,
 }
 
 impl CreateOrderTotalDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -497,6 +557,7 @@ impl CreateOrderTotalDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -506,11 +567,19 @@ impl CreateOrderTotalDiscountCriteria {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderTotalDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     criteria_id: String,
 }
 
 impl DeleteOrderTotalDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -540,6 +609,7 @@ impl DeleteOrderTotalDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl OrdersApi {
     pub fn list_orders(&self) -> ListOrders {
         ListOrders {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl OrdersApi {
     ) -> CreateOrder {
         CreateOrder {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -49,6 +51,7 @@ impl OrdersApi {
     pub fn retrieve_order_custom_field_model(&self) -> RetrieveOrderCustomFieldModel {
         RetrieveOrderCustomFieldModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -63,6 +66,7 @@ impl OrdersApi {
     ) -> CreateOrderCustomField {
         CreateOrderCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -75,6 +79,7 @@ impl OrdersApi {
     pub fn list_order_custom_field_groups(&self) -> ListOrderCustomFieldGroups {
         ListOrderCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -90,6 +95,7 @@ impl OrdersApi {
     ) -> CreateOrderCustomFieldGroup {
         CreateOrderCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -105,6 +111,7 @@ impl OrdersApi {
     ) -> GetOrderCustomFieldGroup {
         GetOrderCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -120,6 +127,7 @@ impl OrdersApi {
     ) -> DeleteOrderCustomFieldGroup {
         DeleteOrderCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -138,6 +146,7 @@ impl OrdersApi {
     ) -> UpdateOrderCustomFieldGroup {
         UpdateOrderCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -154,6 +163,7 @@ impl OrdersApi {
     pub fn list_order_custom_field_tabs(&self) -> ListOrderCustomFieldTabs {
         ListOrderCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -168,6 +178,7 @@ impl OrdersApi {
     ) -> CreateOrderCustomFieldTab {
         CreateOrderCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -183,6 +194,7 @@ impl OrdersApi {
     ) -> GetOrderCustomFieldTab {
         GetOrderCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -198,6 +210,7 @@ impl OrdersApi {
     ) -> DeleteOrderCustomFieldTab {
         DeleteOrderCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -216,6 +229,7 @@ impl OrdersApi {
     ) -> UpdateOrderCustomFieldTab {
         UpdateOrderCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -235,6 +249,7 @@ impl OrdersApi {
     ) -> DeleteOrderCustomField {
         DeleteOrderCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -253,6 +268,7 @@ impl OrdersApi {
     ) -> UpdateOrderCustomField {
         UpdateOrderCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -269,6 +285,7 @@ impl OrdersApi {
     pub fn get_order(&self, order_id: crate::ids::OrderId) -> GetOrder {
         GetOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -283,6 +300,7 @@ impl OrdersApi {
     pub fn delete_order(&self, order_id: crate::ids::OrderId) -> DeleteOrder {
         DeleteOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -301,6 +319,7 @@ impl OrdersApi {
     ) -> UpdateOrder {
         UpdateOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             update_mask: None,
             body,
@@ -321,6 +340,7 @@ impl OrdersApi {
     ) -> CreateOrderItem {
         CreateOrderItem {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -338,6 +358,7 @@ impl OrdersApi {
     ) -> GetOrderItem {
         GetOrderItem {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             order_item_id: order_item_id.into(),
         }
@@ -355,6 +376,7 @@ impl OrdersApi {
     ) -> DeleteOrderItem {
         DeleteOrderItem {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             order_item_id: order_item_id.into(),
         }
@@ -375,6 +397,7 @@ impl OrdersApi {
     ) -> UpdateOrderItem {
         UpdateOrderItem {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             order_item_id: order_item_id.into(),
             update_mask: None,
@@ -397,6 +420,7 @@ impl OrdersApi {
     ) -> ApplyCommissionOnOrderItems {
         ApplyCommissionOnOrderItems {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             order_item_id: order_item_id.into(),
             body,
@@ -416,6 +440,7 @@ impl OrdersApi {
     ) -> ListOrderPayments {
         ListOrderPayments {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             filter: None,
             order_by: None,
@@ -436,6 +461,7 @@ impl OrdersApi {
     ) -> CreatePaymentForAnOrder {
         CreatePaymentForAnOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -449,6 +475,7 @@ impl OrdersApi {
     pub fn apply_tax(&self, order_id: crate::ids::OrderId) -> ApplyTax {
         ApplyTax {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -465,6 +492,7 @@ impl OrdersApi {
     ) -> AttachFileToOrder {
         AttachFileToOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -482,6 +510,7 @@ impl OrdersApi {
     ) -> DetachFileFromOrder {
         DetachFileFromOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -536,6 +565,7 @@ impl OrdersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrders {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -640,6 +670,13 @@ impl ListOrders {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -663,6 +700,7 @@ impl ListOrders {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -716,10 +754,18 @@ impl crate::runtime::Paginated for ListOrders {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::RestCreateOrderRequest,
 }
 
 impl CreateOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -741,6 +787,7 @@ impl CreateOrder {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -750,9 +797,17 @@ impl CreateOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveOrderCustomFieldModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveOrderCustomFieldModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -766,12 +821,13 @@ impl RetrieveOrderCustomFieldModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOrderCustomFieldModel",
             "/rest/v2/orders/model",
             "/rest/v2/orders/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -781,10 +837,18 @@ impl RetrieveOrderCustomFieldModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateOrderCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -809,6 +873,7 @@ impl CreateOrderCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -818,6 +883,7 @@ impl CreateOrderCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -827,6 +893,13 @@ impl ListOrderCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -855,6 +928,7 @@ impl ListOrderCustomFieldGroups {
             "/rest/v2/orders/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -864,10 +938,18 @@ impl ListOrderCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateOrderCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -889,6 +971,7 @@ impl CreateOrderCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -898,10 +981,18 @@ impl CreateOrderCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrderCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetOrderCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -923,6 +1014,7 @@ impl GetOrderCustomFieldGroup {
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -932,10 +1024,18 @@ impl GetOrderCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteOrderCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -957,6 +1057,7 @@ impl DeleteOrderCustomFieldGroup {
             format!("/rest/v2/orders/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -966,6 +1067,7 @@ impl DeleteOrderCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
@@ -984,6 +1086,13 @@ impl UpdateOrderCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1035,6 +1144,7 @@ impl UpdateOrderCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1044,9 +1154,17 @@ impl UpdateOrderCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListOrderCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1065,12 +1183,13 @@ impl ListOrderCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOrderCustomFieldTabs",
             "/rest/v2/orders/model/customFields/tabs",
             "/rest/v2/orders/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1080,10 +1199,18 @@ impl ListOrderCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateOrderCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1105,6 +1232,7 @@ impl CreateOrderCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1114,10 +1242,18 @@ impl CreateOrderCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrderCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetOrderCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1139,6 +1275,7 @@ impl GetOrderCustomFieldTab {
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1148,10 +1285,18 @@ impl GetOrderCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteOrderCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1173,6 +1318,7 @@ impl DeleteOrderCustomFieldTab {
             format!("/rest/v2/orders/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1182,6 +1328,7 @@ impl DeleteOrderCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -1200,6 +1347,13 @@ impl UpdateOrderCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1251,6 +1405,7 @@ impl UpdateOrderCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1260,10 +1415,18 @@ impl UpdateOrderCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteOrderCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1285,6 +1448,7 @@ impl DeleteOrderCustomField {
             format!("/rest/v2/orders/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1294,6 +1458,7 @@ impl DeleteOrderCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1312,6 +1477,13 @@ impl UpdateOrderCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1366,6 +1538,7 @@ impl UpdateOrderCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1375,10 +1548,18 @@ impl UpdateOrderCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
 }
 
 impl GetOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1400,6 +1581,7 @@ impl GetOrder {
             format!("/rest/v2/orders/{order_id}"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1409,10 +1591,18 @@ impl GetOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
 }
 
 impl DeleteOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1434,6 +1624,7 @@ impl DeleteOrder {
             format!("/rest/v2/orders/{order_id}"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1443,6 +1634,7 @@ impl DeleteOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     update_mask: Option<Vec<crate::types::UpdateOrderUpdateMaskItem>>,
     body: crate::types::UpdateOrderRequest,
@@ -1461,6 +1653,13 @@ impl UpdateOrder {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1512,6 +1711,7 @@ impl UpdateOrder {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1521,11 +1721,19 @@ impl UpdateOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     body: crate::types::CreateOrderItemRequest,
 }
 
 impl CreateOrderItem {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1549,6 +1757,7 @@ impl CreateOrderItem {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1558,11 +1767,19 @@ impl CreateOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrderItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     order_item_id: String,
 }
 
 impl GetOrderItem {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1587,6 +1804,7 @@ impl GetOrderItem {
         req.path_params(
             &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1596,11 +1814,19 @@ impl GetOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     order_item_id: String,
 }
 
 impl DeleteOrderItem {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1625,6 +1851,7 @@ impl DeleteOrderItem {
         req.path_params(
             &[("order_id", order_id.as_str()), ("order_item_id", order_item_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1634,6 +1861,7 @@ impl DeleteOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOrderItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     order_item_id: String,
     update_mask: Option<Vec<crate::types::UpdateOrderItemUpdateMaskItem>>,
@@ -1653,6 +1881,13 @@ impl UpdateOrderItem {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1707,6 +1942,7 @@ impl UpdateOrderItem {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1716,12 +1952,20 @@ impl UpdateOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyCommissionOnOrderItems {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     order_item_id: String,
     body: crate::types::ApplyCommissionRequest,
 }
 
 impl ApplyCommissionOnOrderItems {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1748,6 +1992,7 @@ impl ApplyCommissionOnOrderItems {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1757,6 +2002,7 @@ impl ApplyCommissionOnOrderItems {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderPayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -1824,6 +2070,13 @@ impl ListOrderPayments {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1854,6 +2107,7 @@ impl ListOrderPayments {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1907,11 +2161,19 @@ impl crate::runtime::Paginated for ListOrderPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePaymentForAnOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     body: crate::types::RestCreatePaymentRequest,
 }
 
 impl CreatePaymentForAnOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1935,6 +2197,7 @@ impl CreatePaymentForAnOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1944,10 +2207,18 @@ impl CreatePaymentForAnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTax {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
 }
 
 impl ApplyTax {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1969,6 +2240,7 @@ impl ApplyTax {
             format!("/rest/v2/orders/{order_id}:applyTax"),
         );
         req.path_params(&[("order_id", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1978,11 +2250,19 @@ impl ApplyTax {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AttachFileToOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     body: crate::types::FileOperationRequest,
 }
 
 impl AttachFileToOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2006,6 +2286,7 @@ impl AttachFileToOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -2015,11 +2296,19 @@ impl AttachFileToOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DetachFileFromOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     body: crate::types::FileOperationRequest,
 }
 
 impl DetachFileFromOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -2043,6 +2332,7 @@ impl DetachFileFromOrder {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

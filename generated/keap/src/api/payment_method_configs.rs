@@ -20,6 +20,7 @@ impl PaymentMethodConfigsApi {
     ) -> CreatePaymentMethodConfig {
         CreatePaymentMethodConfig {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -30,10 +31,18 @@ impl PaymentMethodConfigsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePaymentMethodConfig {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreatePaymentMethodConfigRequest,
 }
 
 impl CreatePaymentMethodConfig {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -58,6 +67,7 @@ impl CreatePaymentMethodConfig {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

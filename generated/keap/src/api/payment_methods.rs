@@ -22,6 +22,7 @@ impl PaymentMethodsApi {
     ) -> ListPaymentMethods1 {
         ListPaymentMethods1 {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             filter: None,
             page_token: None,
@@ -42,6 +43,7 @@ impl PaymentMethodsApi {
     ) -> DeletePaymentMethod {
         DeletePaymentMethod {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             payment_method_id: payment_method_id.into(),
         }
@@ -59,6 +61,7 @@ impl PaymentMethodsApi {
     ) -> DeactivatePaymentMethod {
         DeactivatePaymentMethod {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             payment_method_id: payment_method_id.into(),
         }
@@ -74,6 +77,7 @@ impl PaymentMethodsApi {
     pub fn list_payment_methods(&self) -> ListPaymentMethods {
         ListPaymentMethods {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -87,6 +91,7 @@ impl PaymentMethodsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPaymentMethods1 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
@@ -142,6 +147,13 @@ impl ListPaymentMethods1 {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -172,6 +184,7 @@ impl ListPaymentMethods1 {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -225,11 +238,19 @@ impl crate::runtime::Paginated for ListPaymentMethods1 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeletePaymentMethod {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     payment_method_id: String,
 }
 
 impl DeletePaymentMethod {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -257,6 +278,7 @@ impl DeletePaymentMethod {
                 ("payment_method_id", payment_method_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -266,11 +288,19 @@ impl DeletePaymentMethod {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeactivatePaymentMethod {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     payment_method_id: String,
 }
 
 impl DeactivatePaymentMethod {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -300,6 +330,7 @@ impl DeactivatePaymentMethod {
                 ("payment_method_id", payment_method_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -309,6 +340,7 @@ impl DeactivatePaymentMethod {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPaymentMethods {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -372,6 +404,13 @@ impl ListPaymentMethods {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -400,6 +439,7 @@ impl ListPaymentMethods {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }

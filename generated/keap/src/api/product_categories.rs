@@ -19,6 +19,7 @@ impl ProductCategoriesApi {
     pub fn list_product_categories(&self) -> ListProductCategories {
         ListProductCategories {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl ProductCategoriesApi {
     ) -> CreateProductCategory {
         CreateProductCategory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl ProductCategoriesApi {
     pub fn list_assigned_products(&self) -> ListAssignedProducts {
         ListAssignedProducts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -69,6 +72,7 @@ impl ProductCategoriesApi {
     ) -> GetProductCategory {
         GetProductCategory {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
         }
     }
@@ -84,6 +88,7 @@ impl ProductCategoriesApi {
     ) -> DeleteProductCategory {
         DeleteProductCategory {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
         }
     }
@@ -102,6 +107,7 @@ impl ProductCategoriesApi {
     ) -> UpdateProductCategory {
         UpdateProductCategory {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
             update_mask: None,
             body,
@@ -122,6 +128,7 @@ impl ProductCategoriesApi {
     ) -> CreateImageFile {
         CreateImageFile {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
             file: file.into(),
         }
@@ -135,6 +142,7 @@ impl ProductCategoriesApi {
     pub fn delete_image_file(&self, category_id: impl Into<String>) -> DeleteImageFile {
         DeleteImageFile {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
         }
     }
@@ -151,6 +159,7 @@ impl ProductCategoriesApi {
     ) -> AssignProductsToCategory {
         AssignProductsToCategory {
             client: self.client.clone(),
+            options: Default::default(),
             category_id: category_id.into(),
             body,
         }
@@ -162,6 +171,7 @@ impl ProductCategoriesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -230,6 +240,13 @@ impl ListProductCategories {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -258,6 +275,7 @@ impl ListProductCategories {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -311,10 +329,18 @@ impl crate::runtime::Paginated for ListProductCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateProductCategoryRequest,
 }
 
 impl CreateProductCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -336,6 +362,7 @@ impl CreateProductCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -345,6 +372,7 @@ impl CreateProductCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAssignedProducts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -394,6 +422,13 @@ impl ListAssignedProducts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -422,6 +457,7 @@ impl ListAssignedProducts {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -475,10 +511,18 @@ impl crate::runtime::Paginated for ListAssignedProducts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProductCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
 }
 
 impl GetProductCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -500,6 +544,7 @@ impl GetProductCategory {
             format!("/rest/v2/productCategories/{category_id}"),
         );
         req.path_params(&[("category_id", category_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -509,10 +554,18 @@ impl GetProductCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
 }
 
 impl DeleteProductCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -534,6 +587,7 @@ impl DeleteProductCategory {
             format!("/rest/v2/productCategories/{category_id}"),
         );
         req.path_params(&[("category_id", category_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -543,6 +597,7 @@ impl DeleteProductCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductCategoryUpdateMaskItem>>,
     body: crate::types::UpdateProductCategoryRequest,
@@ -561,6 +616,13 @@ impl UpdateProductCategory {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -612,6 +674,7 @@ impl UpdateProductCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -621,11 +684,19 @@ impl UpdateProductCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateImageFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
     file: crate::runtime::FilePart,
 }
 
 impl CreateImageFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -648,6 +719,7 @@ impl CreateImageFile {
         );
         req.path_params(&[("category_id", category_id.as_str())]);
         req.part_file("file", Some(self.file));
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -657,10 +729,18 @@ impl CreateImageFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteImageFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
 }
 
 impl DeleteImageFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -682,6 +762,7 @@ impl DeleteImageFile {
             format!("/rest/v2/productCategories/{category_id}/images"),
         );
         req.path_params(&[("category_id", category_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -691,11 +772,19 @@ impl DeleteImageFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AssignProductsToCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category_id: String,
     body: crate::types::AssignProductsRequest,
 }
 
 impl AssignProductsToCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -719,6 +808,7 @@ impl AssignProductsToCategory {
         req.path_params(&[("category_id", category_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl ProductDiscountsApi {
     pub fn list_product_discounts(&self) -> ListProductDiscounts {
         ListProductDiscounts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl ProductDiscountsApi {
     ) -> CreateProductDiscount {
         CreateProductDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl ProductDiscountsApi {
     ) -> GetProductDiscount {
         GetProductDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl ProductDiscountsApi {
     ) -> DeleteProductDiscount {
         DeleteProductDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl ProductDiscountsApi {
     ) -> UpdateProductDiscount {
         UpdateProductDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl ProductDiscountsApi {
     ) -> CreateProductDiscountCriteria {
         CreateProductDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl ProductDiscountsApi {
     ) -> DeleteProductDiscountCriteria {
         DeleteProductDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             criteria_id: criteria_id.into(),
         }
@@ -133,6 +140,7 @@ impl ProductDiscountsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductDiscounts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -199,6 +207,13 @@ impl ListProductDiscounts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -227,6 +242,7 @@ impl ListProductDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -280,10 +296,18 @@ impl crate::runtime::Paginated for ListProductDiscounts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateProductDiscountRequest,
 }
 
 impl CreateProductDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -305,6 +329,7 @@ impl CreateProductDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -314,10 +339,18 @@ impl CreateProductDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProductDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl GetProductDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -339,6 +372,7 @@ impl GetProductDiscount {
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -348,10 +382,18 @@ impl GetProductDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl DeleteProductDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -373,6 +415,7 @@ impl DeleteProductDiscount {
             format!("/rest/v2/discounts/products/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -382,6 +425,7 @@ impl DeleteProductDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductDiscountUpdateMaskItem>>,
     body: crate::types::UpdateProductDiscountRequest,
@@ -400,6 +444,13 @@ impl UpdateProductDiscount {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -451,6 +502,7 @@ impl UpdateProductDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -460,11 +512,19 @@ impl UpdateProductDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     body: crate::types::CreateProductDiscountCriteria,
 }
 
 impl CreateProductDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -488,6 +548,7 @@ impl CreateProductDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -497,11 +558,19 @@ impl CreateProductDiscountCriteria {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     criteria_id: String,
 }
 
 impl DeleteProductDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -529,6 +598,7 @@ impl DeleteProductDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl ProductInterestBundlesApi {
     pub fn list_product_interest_bundles(&self) -> ListProductInterestBundles {
         ListProductInterestBundles {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl ProductInterestBundlesApi {
     ) -> CreateProductInterestBundle {
         CreateProductInterestBundle {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl ProductInterestBundlesApi {
     ) -> GetProductInterestBundle {
         GetProductInterestBundle {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl ProductInterestBundlesApi {
     ) -> DeleteProductInterestBundle {
         DeleteProductInterestBundle {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl ProductInterestBundlesApi {
     ) -> UpdateProductInterestBundle {
         UpdateProductInterestBundle {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl ProductInterestBundlesApi {
     ) -> AddProductInterest {
         AddProductInterest {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl ProductInterestBundlesApi {
     ) -> RemoveProductInterest {
         RemoveProductInterest {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             interest_id: interest_id.into(),
         }
@@ -142,6 +149,7 @@ impl ProductInterestBundlesApi {
     ) -> UpdateProductInterest {
         UpdateProductInterest {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             interest_id: interest_id.into(),
             update_mask: None,
@@ -157,6 +165,7 @@ impl ProductInterestBundlesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductInterestBundles {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -205,6 +214,13 @@ impl ListProductInterestBundles {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -233,6 +249,7 @@ impl ListProductInterestBundles {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -286,10 +303,18 @@ impl crate::runtime::Paginated for ListProductInterestBundles {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductInterestBundle {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateProductInterestBundleRequest,
 }
 
 impl CreateProductInterestBundle {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -316,6 +341,7 @@ impl CreateProductInterestBundle {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -325,10 +351,18 @@ impl CreateProductInterestBundle {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProductInterestBundle {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl GetProductInterestBundle {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -355,6 +389,7 @@ impl GetProductInterestBundle {
             format!("/rest/v2/productInterestBundles/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -364,10 +399,18 @@ impl GetProductInterestBundle {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductInterestBundle {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl DeleteProductInterestBundle {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -389,6 +432,7 @@ impl DeleteProductInterestBundle {
             format!("/rest/v2/productInterestBundles/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -398,6 +442,7 @@ impl DeleteProductInterestBundle {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductInterestBundle {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     update_mask: Option<Vec<crate::types::UpdateProductInterestBundleUpdateMaskItem>>,
     body: crate::types::UpdateProductInterestBundleRequest,
@@ -416,6 +461,13 @@ impl UpdateProductInterestBundle {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -472,6 +524,7 @@ impl UpdateProductInterestBundle {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -481,11 +534,19 @@ impl UpdateProductInterestBundle {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddProductInterest {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     body: crate::types::AddProductInterestRequest,
 }
 
 impl AddProductInterest {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -509,6 +570,7 @@ impl AddProductInterest {
         req.path_params(&[("id", id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -518,11 +580,19 @@ impl AddProductInterest {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveProductInterest {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     interest_id: String,
 }
 
 impl RemoveProductInterest {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -545,6 +615,7 @@ impl RemoveProductInterest {
             format!("/rest/v2/productInterestBundles/{id}/interests/{interest_id}"),
         );
         req.path_params(&[("id", id.as_str()), ("interest_id", interest_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -554,6 +625,7 @@ impl RemoveProductInterest {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductInterest {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
     interest_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductInterestUpdateMaskItem>>,
@@ -573,6 +645,13 @@ impl UpdateProductInterest {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -625,6 +704,7 @@ impl UpdateProductInterest {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

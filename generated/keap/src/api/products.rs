@@ -19,6 +19,7 @@ impl ProductsApi {
     pub fn list_products(&self) -> ListProducts {
         ListProducts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl ProductsApi {
     ) -> CreateProduct {
         CreateProduct {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -49,6 +51,7 @@ impl ProductsApi {
     pub fn get_product(&self, product_id: crate::ids::ProductId) -> GetProduct {
         GetProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -61,6 +64,7 @@ impl ProductsApi {
     pub fn delete_product(&self, product_id: crate::ids::ProductId) -> DeleteProduct {
         DeleteProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -79,6 +83,7 @@ impl ProductsApi {
     ) -> UpdateProduct {
         UpdateProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             update_mask: None,
             body,
@@ -99,6 +104,7 @@ impl ProductsApi {
     ) -> CreateProductImage {
         CreateProductImage {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             legacy: None,
             file: file.into(),
@@ -116,6 +122,7 @@ impl ProductsApi {
     ) -> DeleteProductImage {
         DeleteProductImage {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -128,6 +135,7 @@ impl ProductsApi {
     pub fn get_file_data(&self, product_id: crate::ids::ProductId) -> GetFileData {
         GetFileData {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -143,6 +151,7 @@ impl ProductsApi {
     ) -> ListProductOptions {
         ListProductOptions {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -159,6 +168,7 @@ impl ProductsApi {
     ) -> CreateProductOption {
         CreateProductOption {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -176,6 +186,7 @@ impl ProductsApi {
     ) -> GetProductOption {
         GetProductOption {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
         }
@@ -193,6 +204,7 @@ impl ProductsApi {
     ) -> DeleteProductOption {
         DeleteProductOption {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
         }
@@ -213,6 +225,7 @@ impl ProductsApi {
     ) -> UpdateProductOption {
         UpdateProductOption {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
             update_mask: None,
@@ -235,6 +248,7 @@ impl ProductsApi {
     ) -> AddProductOptionListOptionValue {
         AddProductOptionListOptionValue {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
             body,
@@ -254,6 +268,7 @@ impl ProductsApi {
     ) -> DeleteProductOptionListOptionValue {
         DeleteProductOptionListOptionValue {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
             item_id: item_id.into(),
@@ -276,6 +291,7 @@ impl ProductsApi {
     ) -> UpdateProductOptionListOptionValue {
         UpdateProductOptionListOptionValue {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             product_option_id: product_option_id.into(),
             item_id: item_id.into(),
@@ -298,6 +314,7 @@ impl ProductsApi {
     ) -> AdjustInventory {
         AdjustInventory {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -309,6 +326,7 @@ impl ProductsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProducts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -384,6 +402,13 @@ impl ListProducts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -412,6 +437,7 @@ impl ListProducts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -465,10 +491,18 @@ impl crate::runtime::Paginated for ListProducts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateProductRequestDetail,
 }
 
 impl CreateProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -493,6 +527,7 @@ impl CreateProduct {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -502,10 +537,18 @@ impl CreateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
 }
 
 impl GetProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -530,6 +573,7 @@ impl GetProduct {
             format!("/rest/v2/products/{product_id}"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -539,10 +583,18 @@ impl GetProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
 }
 
 impl DeleteProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -564,6 +616,7 @@ impl DeleteProduct {
             format!("/rest/v2/products/{product_id}"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -573,6 +626,7 @@ impl DeleteProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     update_mask: Option<Vec<crate::types::UpdateProductUpdateMaskItem>>,
     body: crate::types::UpdateProductRequestDetail,
@@ -591,6 +645,13 @@ impl UpdateProduct {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -645,6 +706,7 @@ impl UpdateProduct {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -654,6 +716,7 @@ impl UpdateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductImage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     legacy: Option<bool>,
     file: crate::runtime::FilePart,
@@ -665,6 +728,13 @@ impl CreateProductImage {
     /// Sets the query parameter `legacy`.
     pub fn legacy(mut self, legacy: impl Into<bool>) -> Self {
         self.legacy = Some(legacy.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -691,6 +761,7 @@ impl CreateProductImage {
         req.path_params(&[("product_id", product_id.as_str())]);
         req.query("legacy", &self.legacy);
         req.part_file("file", Some(self.file));
+        req.options(self.options, &["legacy"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -700,10 +771,18 @@ impl CreateProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductImage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
 }
 
 impl DeleteProductImage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -725,6 +804,7 @@ impl DeleteProductImage {
             format!("/rest/v2/products/{product_id}/images"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -734,14 +814,22 @@ impl DeleteProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
 }
 
 impl GetFileData {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
-    pub async fn send(self) -> Result<String, crate::Error> {
+    pub async fn send(self) -> Result<Vec<u8>, crate::Error> {
         self.send_with_response().await.map(crate::runtime::Response::into_inner)
     }
 
@@ -750,7 +838,7 @@ impl GetFileData {
     /// `Result<Response<T>, Error>`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::Response<String>, crate::Error> {
+    ) -> Result<crate::runtime::Response<Vec<u8>>, crate::Error> {
         let product_id = crate::runtime::encode_path(&self.product_id);
         let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
@@ -759,7 +847,25 @@ impl GetFileData {
             format!("/rest/v2/products/{product_id}/images/legacyImageData"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
-        self.client.transport().send_json(req).await
+        req.accept("application/json");
+        req.options(self.options, &[]);
+        self.client.transport().send_file(req).await
+    }
+
+    /// Sends the request and streams the file's bytes as they arrive
+    /// ([`Download`](crate::runtime::Download)), never holding the whole file.
+    pub async fn send_stream(self) -> Result<crate::runtime::Download, crate::Error> {
+        let product_id = crate::runtime::encode_path(&self.product_id);
+        let mut req = crate::runtime::Request::new(
+            crate::runtime::Method::GET,
+            "getFileData",
+            "/rest/v2/products/{product_id}/images/legacyImageData",
+            format!("/rest/v2/products/{product_id}/images/legacyImageData"),
+        );
+        req.path_params(&[("product_id", product_id.as_str())]);
+        req.accept("application/json");
+        req.options(self.options, &[]);
+        self.client.transport().send_stream(req).await
     }
 }
 
@@ -768,10 +874,18 @@ impl GetFileData {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductOptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
 }
 
 impl ListProductOptions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -798,6 +912,7 @@ impl ListProductOptions {
             format!("/rest/v2/products/{product_id}/options"),
         );
         req.path_params(&[("product_id", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -807,11 +922,19 @@ impl ListProductOptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductOption {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     body: crate::types::CreateProductOptionRequest,
 }
 
 impl CreateProductOption {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -835,6 +958,7 @@ impl CreateProductOption {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -844,11 +968,19 @@ impl CreateProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetProductOption {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
 }
 
 impl GetProductOption {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -876,6 +1008,7 @@ impl GetProductOption {
                 ("product_option_id", product_option_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -885,11 +1018,19 @@ impl GetProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductOption {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
 }
 
 impl DeleteProductOption {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -917,6 +1058,7 @@ impl DeleteProductOption {
                 ("product_option_id", product_option_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -926,6 +1068,7 @@ impl DeleteProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductOption {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
     update_mask: Option<Vec<crate::types::UpdateProductOptionUpdateMaskItem>>,
@@ -945,6 +1088,13 @@ impl UpdateProductOption {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1002,6 +1152,7 @@ impl UpdateProductOption {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1011,12 +1162,20 @@ impl UpdateProductOption {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddProductOptionListOptionValue {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
     body: Vec<crate::types::CreateProductOptionListOption>,
 }
 
 impl AddProductOptionListOptionValue {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1048,6 +1207,7 @@ impl AddProductOptionListOptionValue {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1057,12 +1217,20 @@ impl AddProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductOptionListOptionValue {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
     item_id: String,
 }
 
 impl DeleteProductOptionListOptionValue {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1094,6 +1262,7 @@ impl DeleteProductOptionListOptionValue {
                 ("item_id", item_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1103,6 +1272,7 @@ impl DeleteProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProductOptionListOptionValue {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     product_option_id: String,
     item_id: String,
@@ -1127,6 +1297,13 @@ impl UpdateProductOptionListOptionValue {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1190,6 +1367,7 @@ impl UpdateProductOptionListOptionValue {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1199,11 +1377,19 @@ impl UpdateProductOptionListOptionValue {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AdjustInventory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     body: crate::types::UpdateProductInventoryRequestDetail,
 }
 
 impl AdjustInventory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1230,6 +1416,7 @@ impl AdjustInventory {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl ReferralApi {
     pub fn list_referrals(&self) -> ListReferrals {
         ListReferrals {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -37,6 +38,7 @@ impl ReferralApi {
     ) -> CreateReferral {
         CreateReferral {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -47,6 +49,7 @@ impl ReferralApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListReferrals {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -119,6 +122,13 @@ impl ListReferrals {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -147,6 +157,7 @@ impl ListReferrals {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -200,10 +211,18 @@ impl crate::runtime::Paginated for ListReferrals {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateReferral {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateReferralRequest,
 }
 
 impl CreateReferral {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -225,6 +244,7 @@ impl CreateReferral {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

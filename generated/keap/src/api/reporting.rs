@@ -20,6 +20,7 @@ impl ReportingApi {
     pub fn list_reports(&self) -> ListReports {
         ListReports {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -36,6 +37,7 @@ impl ReportingApi {
     pub fn retrieve_report(&self, report_id: impl Into<String>) -> RetrieveReport {
         RetrieveReport {
             client: self.client.clone(),
+            options: Default::default(),
             report_id: report_id.into(),
         }
     }
@@ -51,6 +53,7 @@ impl ReportingApi {
     ) -> RetrieveReportModel {
         RetrieveReportModel {
             client: self.client.clone(),
+            options: Default::default(),
             report_id: report_id.into(),
         }
     }
@@ -68,6 +71,7 @@ impl ReportingApi {
     ) -> RunReport {
         RunReport {
             client: self.client.clone(),
+            options: Default::default(),
             report_id: report_id.into(),
             run_report_request: run_report_request.into(),
         }
@@ -79,6 +83,7 @@ impl ReportingApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListReports {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -137,6 +142,13 @@ impl ListReports {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -163,6 +175,7 @@ impl ListReports {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -216,10 +229,18 @@ impl crate::runtime::Paginated for ListReports {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveReport {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     report_id: String,
 }
 
 impl RetrieveReport {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -241,6 +262,7 @@ impl RetrieveReport {
             format!("/rest/v2/reporting/reports/{report_id}"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -250,10 +272,18 @@ impl RetrieveReport {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveReportModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     report_id: String,
 }
 
 impl RetrieveReportModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -275,6 +305,7 @@ impl RetrieveReportModel {
             format!("/rest/v2/reporting/reports/{report_id}/model"),
         );
         req.path_params(&[("report_id", report_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -284,11 +315,19 @@ impl RetrieveReportModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RunReport {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     report_id: String,
     run_report_request: crate::types::RunReportRequest,
 }
 
 impl RunReport {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -316,6 +355,7 @@ impl RunReport {
         );
         req.path_params(&[("report_id", report_id.as_str())]);
         req.query_object("runReportRequest", &Some(&self.run_report_request), false);
+        req.options(self.options, &["runReportRequest"]);
         self.client.transport().send_json(req).await
     }
 }

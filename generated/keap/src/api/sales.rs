@@ -20,6 +20,7 @@ impl SalesApi {
     ) -> SetMerchantGatewayAsDefault {
         SetMerchantGatewayAsDefault {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -34,6 +35,7 @@ impl SalesApi {
     pub fn list_payments(&self) -> ListPayments {
         ListPayments {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -51,6 +53,7 @@ impl SalesApi {
     pub fn list_transactions(&self) -> ListTransactions {
         ListTransactions {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             page_token: None,
             order_by: None,
@@ -64,10 +67,18 @@ impl SalesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct SetMerchantGatewayAsDefault {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl SetMerchantGatewayAsDefault {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -89,6 +100,7 @@ impl SetMerchantGatewayAsDefault {
             format!("/rest/v2/sales/merchants/{id}:setDefault"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -98,6 +110,7 @@ impl SetMerchantGatewayAsDefault {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -167,6 +180,13 @@ impl ListPayments {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -190,6 +210,7 @@ impl ListPayments {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -243,6 +264,7 @@ impl crate::runtime::Paginated for ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     page_token: Option<String>,
     order_by: Option<String>,
@@ -309,6 +331,13 @@ impl ListTransactions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -332,6 +361,7 @@ impl ListTransactions {
         req.query("page_token", &self.page_token);
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
+        req.options(self.options, &["filter", "page_token", "order_by", "page_size"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -17,6 +17,7 @@ impl SettingsApi {
     pub fn get_application_configurations(&self) -> GetApplicationConfigurations {
         GetApplicationConfigurations {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
         }
     }
@@ -29,6 +30,7 @@ impl SettingsApi {
     pub fn is_application_enabled(&self) -> IsApplicationEnabled {
         IsApplicationEnabled {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -40,6 +42,7 @@ impl SettingsApi {
     pub fn get_contact_option_types(&self) -> GetContactOptionTypes {
         GetContactOptionTypes {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -49,6 +52,7 @@ impl SettingsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetApplicationConfigurations {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::GetApplicationConfigurationsFieldsItem>>,
 }
 
@@ -63,6 +67,13 @@ impl GetApplicationConfigurations {
         >,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -89,6 +100,7 @@ impl GetApplicationConfigurations {
             "/rest/v2/settings/applications:getConfiguration".to_owned(),
         );
         req.query_repeat("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -98,9 +110,17 @@ impl GetApplicationConfigurations {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct IsApplicationEnabled {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl IsApplicationEnabled {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -119,12 +139,13 @@ impl IsApplicationEnabled {
         crate::runtime::Response<crate::types::GetApplicationEnabledStatusResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "isApplicationEnabled",
             "/rest/v2/settings/applications:isEnabled",
             "/rest/v2/settings/applications:isEnabled".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -134,9 +155,17 @@ impl IsApplicationEnabled {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContactOptionTypes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetContactOptionTypes {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -155,12 +184,13 @@ impl GetContactOptionTypes {
         crate::runtime::Response<crate::types::GetContactOptionTypesResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactOptionTypes",
             "/rest/v2/settings/contactOptionTypes",
             "/rest/v2/settings/contactOptionTypes".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

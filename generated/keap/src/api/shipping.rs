@@ -17,6 +17,7 @@ impl ShippingApi {
     pub fn list_shipping_methods(&self) -> ListShippingMethods {
         ListShippingMethods {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -26,9 +27,17 @@ impl ShippingApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListShippingMethods {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListShippingMethods {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -47,12 +56,13 @@ impl ListShippingMethods {
         crate::runtime::Response<crate::types::ListRestShippingMethodsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listShippingMethods",
             "/rest/v2/shipping",
             "/rest/v2/shipping".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl ShippingDiscountsApi {
     pub fn list_shipping_discounts(&self) -> ListShippingDiscounts {
         ListShippingDiscounts {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl ShippingDiscountsApi {
     ) -> CreateShippingDiscount {
         CreateShippingDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl ShippingDiscountsApi {
     ) -> GetShippingDiscount {
         GetShippingDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl ShippingDiscountsApi {
     ) -> DeleteShippingDiscount {
         DeleteShippingDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
         }
     }
@@ -85,6 +89,7 @@ impl ShippingDiscountsApi {
     ) -> UpdateShippingDiscount {
         UpdateShippingDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             update_mask: None,
             body,
@@ -105,6 +110,7 @@ impl ShippingDiscountsApi {
     ) -> CreateShippingDiscountCriteria {
         CreateShippingDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             body,
         }
@@ -122,6 +128,7 @@ impl ShippingDiscountsApi {
     ) -> DeleteShippingDiscountCriteria {
         DeleteShippingDiscountCriteria {
             client: self.client.clone(),
+            options: Default::default(),
             discount_id: discount_id.into(),
             criteria_id: criteria_id.into(),
         }
@@ -133,6 +140,7 @@ impl ShippingDiscountsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListShippingDiscounts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -193,6 +201,13 @@ impl ListShippingDiscounts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -221,6 +236,7 @@ impl ListShippingDiscounts {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -274,10 +290,18 @@ impl crate::runtime::Paginated for ListShippingDiscounts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateShippingDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateShippingDiscountRequest,
 }
 
 impl CreateShippingDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -299,6 +323,7 @@ impl CreateShippingDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -308,10 +333,18 @@ impl CreateShippingDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetShippingDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl GetShippingDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -333,6 +366,7 @@ impl GetShippingDiscount {
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -342,10 +376,18 @@ impl GetShippingDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteShippingDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
 }
 
 impl DeleteShippingDiscount {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -367,6 +409,7 @@ impl DeleteShippingDiscount {
             format!("/rest/v2/discounts/shipping/{discount_id}"),
         );
         req.path_params(&[("discount_id", discount_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -376,6 +419,7 @@ impl DeleteShippingDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateShippingDiscount {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     update_mask: Option<Vec<crate::types::UpdateShippingDiscountUpdateMaskItem>>,
     body: crate::types::UpdateShippingDiscountRequest,
@@ -394,6 +438,13 @@ impl UpdateShippingDiscount {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -445,6 +496,7 @@ impl UpdateShippingDiscount {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -454,11 +506,19 @@ impl UpdateShippingDiscount {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateShippingDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     body: crate::types::CreateShippingDiscountCriteria,
 }
 
 impl CreateShippingDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -482,6 +542,7 @@ impl CreateShippingDiscountCriteria {
         req.path_params(&[("discount_id", discount_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -491,11 +552,19 @@ impl CreateShippingDiscountCriteria {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteShippingDiscountCriteria {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     discount_id: String,
     criteria_id: String,
 }
 
 impl DeleteShippingDiscountCriteria {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -523,6 +592,7 @@ impl DeleteShippingDiscountCriteria {
                 ("criteria_id", criteria_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

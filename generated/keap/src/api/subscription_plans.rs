@@ -22,6 +22,7 @@ impl SubscriptionPlansApi {
     ) -> ListSubscriptionPlans {
         ListSubscriptionPlans {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             filter: None,
             order_by: None,
@@ -42,6 +43,7 @@ impl SubscriptionPlansApi {
     ) -> CreateSubscriptionPlans {
         CreateSubscriptionPlans {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -59,6 +61,7 @@ impl SubscriptionPlansApi {
     ) -> FetchSubscriptionPlan {
         FetchSubscriptionPlan {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             subscription_plan_id,
         }
@@ -76,6 +79,7 @@ impl SubscriptionPlansApi {
     ) -> DeleteSubscriptionPlan {
         DeleteSubscriptionPlan {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             subscription_plan_id,
         }
@@ -96,6 +100,7 @@ impl SubscriptionPlansApi {
     ) -> UpdateSubscriptionPlan {
         UpdateSubscriptionPlan {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             subscription_plan_id,
             update_mask: None,
@@ -111,6 +116,7 @@ impl SubscriptionPlansApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptionPlans {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -170,6 +176,13 @@ impl ListSubscriptionPlans {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -200,6 +213,7 @@ impl ListSubscriptionPlans {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -253,11 +267,19 @@ impl crate::runtime::Paginated for ListSubscriptionPlans {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscriptionPlans {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     body: crate::types::CreateSubscriptionPlanRequest,
 }
 
 impl CreateSubscriptionPlans {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -281,6 +303,7 @@ impl CreateSubscriptionPlans {
         req.path_params(&[("product_id", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -290,11 +313,19 @@ impl CreateSubscriptionPlans {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct FetchSubscriptionPlan {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     subscription_plan_id: crate::ids::SubscriptionPlanId,
 }
 
 impl FetchSubscriptionPlan {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -326,6 +357,7 @@ impl FetchSubscriptionPlan {
                 ("subscription_plan_id", subscription_plan_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -335,11 +367,19 @@ impl FetchSubscriptionPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteSubscriptionPlan {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     subscription_plan_id: crate::ids::SubscriptionPlanId,
 }
 
 impl DeleteSubscriptionPlan {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -371,6 +411,7 @@ impl DeleteSubscriptionPlan {
                 ("subscription_plan_id", subscription_plan_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -380,6 +421,7 @@ impl DeleteSubscriptionPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionPlan {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::ProductId,
     subscription_plan_id: crate::ids::SubscriptionPlanId,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionPlanUpdateMaskItem>>,
@@ -399,6 +441,13 @@ impl UpdateSubscriptionPlan {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -460,6 +509,7 @@ impl UpdateSubscriptionPlan {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl SubscriptionsApi {
     pub fn list_subscriptions(&self) -> ListSubscriptions {
         ListSubscriptions {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -37,6 +38,7 @@ impl SubscriptionsApi {
     ) -> CreateSubscription {
         CreateSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl SubscriptionsApi {
     ) -> RetrieveSubscriptionCustomFieldModel {
         RetrieveSubscriptionCustomFieldModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -65,6 +68,7 @@ impl SubscriptionsApi {
     ) -> CreateSubscriptionCustomField {
         CreateSubscriptionCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -79,6 +83,7 @@ impl SubscriptionsApi {
     ) -> ListSubscriptionCustomFieldGroups {
         ListSubscriptionCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -94,6 +99,7 @@ impl SubscriptionsApi {
     ) -> CreateSubscriptionCustomFieldGroup {
         CreateSubscriptionCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -109,6 +115,7 @@ impl SubscriptionsApi {
     ) -> GetSubscriptionCustomFieldGroup {
         GetSubscriptionCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -124,6 +131,7 @@ impl SubscriptionsApi {
     ) -> DeleteSubscriptionCustomFieldGroup {
         DeleteSubscriptionCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -142,6 +150,7 @@ impl SubscriptionsApi {
     ) -> UpdateSubscriptionCustomFieldGroup {
         UpdateSubscriptionCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -160,6 +169,7 @@ impl SubscriptionsApi {
     ) -> ListSubscriptionCustomFieldTabs {
         ListSubscriptionCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -174,6 +184,7 @@ impl SubscriptionsApi {
     ) -> CreateSubscriptionCustomFieldTab {
         CreateSubscriptionCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -189,6 +200,7 @@ impl SubscriptionsApi {
     ) -> GetSubscriptionCustomFieldTab {
         GetSubscriptionCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -204,6 +216,7 @@ impl SubscriptionsApi {
     ) -> DeleteSubscriptionCustomFieldTab {
         DeleteSubscriptionCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -222,6 +235,7 @@ impl SubscriptionsApi {
     ) -> UpdateSubscriptionCustomFieldTab {
         UpdateSubscriptionCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -241,6 +255,7 @@ impl SubscriptionsApi {
     ) -> DeleteSubscriptionCustomField {
         DeleteSubscriptionCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -259,6 +274,7 @@ impl SubscriptionsApi {
     ) -> UpdateSubscriptionCustomField {
         UpdateSubscriptionCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -278,6 +294,7 @@ impl SubscriptionsApi {
     ) -> GetSubscription {
         GetSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_id,
         }
     }
@@ -296,6 +313,7 @@ impl SubscriptionsApi {
     ) -> UpdateSubscription {
         UpdateSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_id,
             update_mask: None,
             body,
@@ -316,6 +334,7 @@ impl SubscriptionsApi {
     ) -> CancelSubscription {
         CancelSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_id,
             body,
         }
@@ -332,6 +351,7 @@ impl SubscriptionsApi {
     ) -> InvoiceSubscription {
         InvoiceSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_id,
         }
     }
@@ -385,6 +405,7 @@ impl SubscriptionsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -476,6 +497,13 @@ impl ListSubscriptions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -504,6 +532,7 @@ impl ListSubscriptions {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -557,10 +586,18 @@ impl crate::runtime::Paginated for ListSubscriptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateSubscriptionRequest,
 }
 
 impl CreateSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -582,6 +619,7 @@ impl CreateSubscription {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -591,9 +629,17 @@ impl CreateSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveSubscriptionCustomFieldModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveSubscriptionCustomFieldModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -607,12 +653,13 @@ impl RetrieveSubscriptionCustomFieldModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveSubscriptionCustomFieldModel",
             "/rest/v2/subscriptions/model",
             "/rest/v2/subscriptions/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -622,10 +669,18 @@ impl RetrieveSubscriptionCustomFieldModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscriptionCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateSubscriptionCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -650,6 +705,7 @@ impl CreateSubscriptionCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -659,6 +715,7 @@ impl CreateSubscriptionCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptionCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -668,6 +725,13 @@ impl ListSubscriptionCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -696,6 +760,7 @@ impl ListSubscriptionCustomFieldGroups {
             "/rest/v2/subscriptions/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -705,10 +770,18 @@ impl ListSubscriptionCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscriptionCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateSubscriptionCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -730,6 +803,7 @@ impl CreateSubscriptionCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -739,10 +813,18 @@ impl CreateSubscriptionCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetSubscriptionCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetSubscriptionCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -764,6 +846,7 @@ impl GetSubscriptionCustomFieldGroup {
             format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -773,10 +856,18 @@ impl GetSubscriptionCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteSubscriptionCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteSubscriptionCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -798,6 +889,7 @@ impl DeleteSubscriptionCustomFieldGroup {
             format!("/rest/v2/subscriptions/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -807,6 +899,7 @@ impl DeleteSubscriptionCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateSubscriptionCustomFieldGroupUpdateMaskItem>,
@@ -829,6 +922,13 @@ impl UpdateSubscriptionCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -882,6 +982,7 @@ impl UpdateSubscriptionCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -891,9 +992,17 @@ impl UpdateSubscriptionCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptionCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListSubscriptionCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -912,12 +1021,13 @@ impl ListSubscriptionCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listSubscriptionCustomFieldTabs",
             "/rest/v2/subscriptions/model/customFields/tabs",
             "/rest/v2/subscriptions/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -927,10 +1037,18 @@ impl ListSubscriptionCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscriptionCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateSubscriptionCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -952,6 +1070,7 @@ impl CreateSubscriptionCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -961,10 +1080,18 @@ impl CreateSubscriptionCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetSubscriptionCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetSubscriptionCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -986,6 +1113,7 @@ impl GetSubscriptionCustomFieldTab {
             format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -995,10 +1123,18 @@ impl GetSubscriptionCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteSubscriptionCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteSubscriptionCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1020,6 +1156,7 @@ impl DeleteSubscriptionCustomFieldTab {
             format!("/rest/v2/subscriptions/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1029,6 +1166,7 @@ impl DeleteSubscriptionCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<
         Vec<crate::types::UpdateSubscriptionCustomFieldTabUpdateMaskItem>,
@@ -1051,6 +1189,13 @@ impl UpdateSubscriptionCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1104,6 +1249,7 @@ impl UpdateSubscriptionCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1113,10 +1259,18 @@ impl UpdateSubscriptionCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteSubscriptionCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteSubscriptionCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1138,6 +1292,7 @@ impl DeleteSubscriptionCustomField {
             format!("/rest/v2/subscriptions/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1147,6 +1302,7 @@ impl DeleteSubscriptionCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscriptionCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1165,6 +1321,13 @@ impl UpdateSubscriptionCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1219,6 +1382,7 @@ impl UpdateSubscriptionCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1228,10 +1392,18 @@ impl UpdateSubscriptionCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     subscription_id: crate::ids::SubscriptionId,
 }
 
 impl GetSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1253,6 +1425,7 @@ impl GetSubscription {
             format!("/rest/v2/subscriptions/{subscription_id}"),
         );
         req.path_params(&[("subscription_id", subscription_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1262,6 +1435,7 @@ impl GetSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     subscription_id: crate::ids::SubscriptionId,
     update_mask: Option<Vec<crate::types::UpdateSubscriptionUpdateMaskItem>>,
     body: crate::types::UpdateSubscriptionRequest,
@@ -1280,6 +1454,13 @@ impl UpdateSubscription {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1331,6 +1512,7 @@ impl UpdateSubscription {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1340,11 +1522,19 @@ impl UpdateSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CancelSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     subscription_id: crate::ids::SubscriptionId,
     body: crate::types::CancelSubscriptionRequest,
 }
 
 impl CancelSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1368,6 +1558,7 @@ impl CancelSubscription {
         req.path_params(&[("subscription_id", subscription_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1377,10 +1568,18 @@ impl CancelSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct InvoiceSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     subscription_id: crate::ids::SubscriptionId,
 }
 
 impl InvoiceSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1402,6 +1601,7 @@ impl InvoiceSubscription {
             format!("/rest/v2/subscriptions/{subscription_id}:invoice"),
         );
         req.path_params(&[("subscription_id", subscription_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -20,6 +20,7 @@ impl TagsApi {
     pub fn list_tags(&self) -> ListTags {
         ListTags {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -35,6 +36,7 @@ impl TagsApi {
     pub fn create_tag(&self, body: crate::types::CreateUpdateTagRequest) -> CreateTag {
         CreateTag {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -50,6 +52,7 @@ impl TagsApi {
     pub fn list_tag_categories(&self) -> ListTagCategories {
         ListTagCategories {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -68,6 +71,7 @@ impl TagsApi {
     ) -> CreateTagCategory {
         CreateTagCategory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -80,6 +84,7 @@ impl TagsApi {
     pub fn get_category(&self, tag_category_id: impl Into<String>) -> GetCategory {
         GetCategory {
             client: self.client.clone(),
+            options: Default::default(),
             tag_category_id: tag_category_id.into(),
         }
     }
@@ -95,6 +100,7 @@ impl TagsApi {
     ) -> DeleteTagCategory {
         DeleteTagCategory {
             client: self.client.clone(),
+            options: Default::default(),
             tag_category_id: tag_category_id.into(),
         }
     }
@@ -113,6 +119,7 @@ impl TagsApi {
     ) -> UpdateTagCategory {
         UpdateTagCategory {
             client: self.client.clone(),
+            options: Default::default(),
             tag_category_id: tag_category_id.into(),
             update_mask: None,
             body,
@@ -129,6 +136,7 @@ impl TagsApi {
     pub fn get_tag(&self, tag_id: crate::ids::TagId) -> GetTag {
         GetTag {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
         }
     }
@@ -141,6 +149,7 @@ impl TagsApi {
     pub fn delete_tag(&self, tag_id: crate::ids::TagId) -> DeleteTag {
         DeleteTag {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
         }
     }
@@ -159,6 +168,7 @@ impl TagsApi {
     ) -> UpdateTag {
         UpdateTag {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             update_mask: None,
             body,
@@ -181,6 +191,7 @@ impl TagsApi {
     ) -> ListCompaniesForTagId {
         ListCompaniesForTagId {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             filter: None,
             order_by: None,
@@ -203,6 +214,7 @@ impl TagsApi {
     ) -> ListContactsWithTagId {
         ListContactsWithTagId {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             filter: None,
             order_by: None,
@@ -223,6 +235,7 @@ impl TagsApi {
     ) -> ApplyTags {
         ApplyTags {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             body,
         }
@@ -240,6 +253,7 @@ impl TagsApi {
     ) -> RemoveTags {
         RemoveTags {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             body,
         }
@@ -251,6 +265,7 @@ impl TagsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -322,6 +337,13 @@ impl ListTags {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -345,6 +367,7 @@ impl ListTags {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -398,10 +421,18 @@ impl crate::runtime::Paginated for ListTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateUpdateTagRequest,
 }
 
 impl CreateTag {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -423,6 +454,7 @@ impl CreateTag {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -432,6 +464,7 @@ impl CreateTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagCategories {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -496,6 +529,13 @@ impl ListTagCategories {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -524,6 +564,7 @@ impl ListTagCategories {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -577,10 +618,18 @@ impl crate::runtime::Paginated for ListTagCategories {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTagCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateUpdateTagCategoryRequest,
 }
 
 impl CreateTagCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -602,6 +651,7 @@ impl CreateTagCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -611,10 +661,18 @@ impl CreateTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_category_id: String,
 }
 
 impl GetCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -641,6 +699,7 @@ impl GetCategory {
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -650,10 +709,18 @@ impl GetCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTagCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_category_id: String,
 }
 
 impl DeleteTagCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -675,6 +742,7 @@ impl DeleteTagCategory {
             format!("/rest/v2/tags/categories/{tag_category_id}"),
         );
         req.path_params(&[("tag_category_id", tag_category_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -684,6 +752,7 @@ impl DeleteTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTagCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_category_id: String,
     update_mask: Option<Vec<crate::types::UpdateTagCategoryUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagCategoryRequest,
@@ -702,6 +771,13 @@ impl UpdateTagCategory {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -758,6 +834,7 @@ impl UpdateTagCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -767,10 +844,18 @@ impl UpdateTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
 }
 
 impl GetTag {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -792,6 +877,7 @@ impl GetTag {
             format!("/rest/v2/tags/{tag_id}"),
         );
         req.path_params(&[("tag_id", tag_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -801,10 +887,18 @@ impl GetTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
 }
 
 impl DeleteTag {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -826,6 +920,7 @@ impl DeleteTag {
             format!("/rest/v2/tags/{tag_id}"),
         );
         req.path_params(&[("tag_id", tag_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -835,6 +930,7 @@ impl DeleteTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
     update_mask: Option<Vec<crate::types::UpdateTagUpdateMaskItem>>,
     body: crate::types::CreateUpdateTagRequest,
@@ -853,6 +949,13 @@ impl UpdateTag {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -907,6 +1010,7 @@ impl UpdateTag {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -916,6 +1020,7 @@ impl UpdateTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompaniesForTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -979,6 +1084,13 @@ impl ListCompaniesForTagId {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1009,6 +1121,7 @@ impl ListCompaniesForTagId {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1062,6 +1175,7 @@ impl crate::runtime::Paginated for ListCompaniesForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactsWithTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
@@ -1128,6 +1242,13 @@ impl ListContactsWithTagId {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1158,6 +1279,7 @@ impl ListContactsWithTagId {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1211,12 +1333,20 @@ impl crate::runtime::Paginated for ListContactsWithTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
     body: crate::types::ApplyRemoveTagRequest,
 }
 
 impl ApplyTags {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(self) -> Result<crate::types::ApplyTagsResponse, crate::Error> {
@@ -1242,7 +1372,12 @@ impl ApplyTags {
         req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record("applyTags", r))
     }
 }
 
@@ -1251,11 +1386,19 @@ impl ApplyTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
     body: crate::types::ApplyRemoveTagRequest,
 }
 
 impl RemoveTags {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1279,6 +1422,7 @@ impl RemoveTags {
         req.path_params(&[("tag_id", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl TaskApi {
     pub fn list_tasks(&self) -> ListTasks {
         ListTasks {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -35,6 +36,7 @@ impl TaskApi {
     pub fn create_task(&self, body: crate::types::CreateTaskRequest) -> CreateTask {
         CreateTask {
             client: self.client.clone(),
+            options: Default::default(),
             fields: None,
             body,
         }
@@ -49,6 +51,7 @@ impl TaskApi {
     pub fn retrieve_task_model(&self) -> RetrieveTaskModel {
         RetrieveTaskModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -64,6 +67,7 @@ impl TaskApi {
     ) -> CreateTaskCustomField {
         CreateTaskCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -77,6 +81,7 @@ impl TaskApi {
     pub fn list_task_custom_field_groups(&self) -> ListTaskCustomFieldGroups {
         ListTaskCustomFieldGroups {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: None,
         }
     }
@@ -93,6 +98,7 @@ impl TaskApi {
     ) -> CreateTaskCustomFieldGroup {
         CreateTaskCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -109,6 +115,7 @@ impl TaskApi {
     ) -> GetTaskCustomFieldGroup {
         GetTaskCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -125,6 +132,7 @@ impl TaskApi {
     ) -> DeleteTaskCustomFieldGroup {
         DeleteTaskCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
         }
     }
@@ -144,6 +152,7 @@ impl TaskApi {
     ) -> UpdateTaskCustomFieldGroup {
         UpdateTaskCustomFieldGroup {
             client: self.client.clone(),
+            options: Default::default(),
             group_id: group_id.into(),
             update_mask: None,
             body,
@@ -161,6 +170,7 @@ impl TaskApi {
     pub fn list_task_custom_field_tabs(&self) -> ListTaskCustomFieldTabs {
         ListTaskCustomFieldTabs {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -176,6 +186,7 @@ impl TaskApi {
     ) -> CreateTaskCustomFieldTab {
         CreateTaskCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -192,6 +203,7 @@ impl TaskApi {
     ) -> GetTaskCustomFieldTab {
         GetTaskCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -208,6 +220,7 @@ impl TaskApi {
     ) -> DeleteTaskCustomFieldTab {
         DeleteTaskCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
         }
     }
@@ -227,6 +240,7 @@ impl TaskApi {
     ) -> UpdateTaskCustomFieldTab {
         UpdateTaskCustomFieldTab {
             client: self.client.clone(),
+            options: Default::default(),
             tab_id: tab_id.into(),
             update_mask: None,
             body,
@@ -247,6 +261,7 @@ impl TaskApi {
     ) -> DeleteTaskCustomField {
         DeleteTaskCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
         }
     }
@@ -266,6 +281,7 @@ impl TaskApi {
     ) -> UpdateTaskCustomField {
         UpdateTaskCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             custom_field_id: custom_field_id.into(),
             update_mask: None,
             body,
@@ -282,6 +298,7 @@ impl TaskApi {
     pub fn get_task(&self, task_id: crate::ids::TaskId) -> GetTask {
         GetTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
             fields: None,
         }
@@ -295,6 +312,7 @@ impl TaskApi {
     pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
         }
     }
@@ -313,6 +331,7 @@ impl TaskApi {
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
             update_mask: None,
             fields: None,
@@ -379,6 +398,7 @@ impl TaskApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTasks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -478,6 +498,13 @@ impl ListTasks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -505,6 +532,10 @@ impl ListTasks {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
+        req.options(
+            self.options,
+            &["filter", "order_by", "page_size", "page_token", "fields"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -558,6 +589,7 @@ impl crate::runtime::Paginated for ListTasks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     fields: Option<Vec<crate::types::TaskField>>,
     body: crate::types::CreateTaskRequest,
 }
@@ -571,6 +603,13 @@ impl CreateTask {
         fields: impl IntoIterator<Item = crate::types::TaskField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -596,6 +635,7 @@ impl CreateTask {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -605,9 +645,17 @@ impl CreateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveTaskModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveTaskModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -621,12 +669,13 @@ impl RetrieveTaskModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveTaskModel",
             "/rest/v2/tasks/model",
             "/rest/v2/tasks/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -636,10 +685,18 @@ impl RetrieveTaskModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTaskCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldRequest,
 }
 
 impl CreateTaskCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -666,6 +723,7 @@ impl CreateTaskCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -675,6 +733,7 @@ impl CreateTaskCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTaskCustomFieldGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: Option<String>,
 }
 
@@ -684,6 +743,13 @@ impl ListTaskCustomFieldGroups {
     /// Sets the query parameter `tab_id`.
     pub fn tab_id(mut self, tab_id: impl Into<String>) -> Self {
         self.tab_id = Some(tab_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -712,6 +778,7 @@ impl ListTaskCustomFieldGroups {
             "/rest/v2/tasks/model/customFields/groups".to_owned(),
         );
         req.query("tab_id", &self.tab_id);
+        req.options(self.options, &["tab_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -721,10 +788,18 @@ impl ListTaskCustomFieldGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTaskCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldGroupRequest,
 }
 
 impl CreateTaskCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -746,6 +821,7 @@ impl CreateTaskCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -755,10 +831,18 @@ impl CreateTaskCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTaskCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl GetTaskCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -780,6 +864,7 @@ impl GetTaskCustomFieldGroup {
             format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -789,10 +874,18 @@ impl GetTaskCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTaskCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
 }
 
 impl DeleteTaskCustomFieldGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -814,6 +907,7 @@ impl DeleteTaskCustomFieldGroup {
             format!("/rest/v2/tasks/model/customFields/groups/{group_id}"),
         );
         req.path_params(&[("group_id", group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -823,6 +917,7 @@ impl DeleteTaskCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTaskCustomFieldGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     group_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldGroupUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldGroupRequest,
@@ -841,6 +936,13 @@ impl UpdateTaskCustomFieldGroup {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -892,6 +994,7 @@ impl UpdateTaskCustomFieldGroup {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -901,9 +1004,17 @@ impl UpdateTaskCustomFieldGroup {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTaskCustomFieldTabs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListTaskCustomFieldTabs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -922,12 +1033,13 @@ impl ListTaskCustomFieldTabs {
         crate::runtime::Response<crate::types::ListCustomFieldTabsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTaskCustomFieldTabs",
             "/rest/v2/tasks/model/customFields/tabs",
             "/rest/v2/tasks/model/customFields/tabs".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -937,10 +1049,18 @@ impl ListTaskCustomFieldTabs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTaskCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateCustomFieldTabRequest,
 }
 
 impl CreateTaskCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -962,6 +1082,7 @@ impl CreateTaskCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -971,10 +1092,18 @@ impl CreateTaskCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTaskCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl GetTaskCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -996,6 +1125,7 @@ impl GetTaskCustomFieldTab {
             format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1005,10 +1135,18 @@ impl GetTaskCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTaskCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
 }
 
 impl DeleteTaskCustomFieldTab {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1030,6 +1168,7 @@ impl DeleteTaskCustomFieldTab {
             format!("/rest/v2/tasks/model/customFields/tabs/{tab_id}"),
         );
         req.path_params(&[("tab_id", tab_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1039,6 +1178,7 @@ impl DeleteTaskCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTaskCustomFieldTab {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tab_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldTabUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldTabRequest,
@@ -1057,6 +1197,13 @@ impl UpdateTaskCustomFieldTab {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1108,6 +1255,7 @@ impl UpdateTaskCustomFieldTab {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1117,10 +1265,18 @@ impl UpdateTaskCustomFieldTab {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTaskCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
 }
 
 impl DeleteTaskCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1142,6 +1298,7 @@ impl DeleteTaskCustomField {
             format!("/rest/v2/tasks/model/customFields/{custom_field_id}"),
         );
         req.path_params(&[("custom_field_id", custom_field_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1151,6 +1308,7 @@ impl DeleteTaskCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTaskCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     custom_field_id: String,
     update_mask: Option<Vec<crate::types::UpdateTaskCustomFieldUpdateMaskItem>>,
     body: crate::types::UpdateCustomFieldMetaDataRequest,
@@ -1169,6 +1327,13 @@ impl UpdateTaskCustomField {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1223,6 +1388,7 @@ impl UpdateTaskCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1232,6 +1398,7 @@ impl UpdateTaskCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
     fields: Option<Vec<crate::types::TaskField>>,
 }
@@ -1245,6 +1412,13 @@ impl GetTask {
         fields: impl IntoIterator<Item = crate::types::TaskField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1270,6 +1444,7 @@ impl GetTask {
         );
         req.path_params(&[("task_id", task_id.as_str())]);
         req.query_csv("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1279,10 +1454,18 @@ impl GetTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1304,6 +1487,7 @@ impl DeleteTask {
             format!("/rest/v2/tasks/{task_id}"),
         );
         req.path_params(&[("task_id", task_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1313,6 +1497,7 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     fields: Option<Vec<crate::types::UpdateTaskResponseField>>,
@@ -1343,6 +1528,13 @@ impl UpdateTask {
         fields: impl IntoIterator<Item = crate::types::UpdateTaskResponseField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1398,6 +1590,7 @@ impl UpdateTask {
         req.query_csv("fields", &self.fields);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask", "fields"]);
         self.client.transport().send_json(req).await
     }
 }

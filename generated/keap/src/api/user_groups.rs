@@ -17,6 +17,7 @@ impl UserGroupsApi {
     pub fn list_user_groups(&self) -> ListUserGroups {
         ListUserGroups {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -28,6 +29,7 @@ impl UserGroupsApi {
     pub fn get_user_group(&self, user_group_id: impl Into<String>) -> GetUserGroup {
         GetUserGroup {
             client: self.client.clone(),
+            options: Default::default(),
             user_group_id: user_group_id.into(),
         }
     }
@@ -38,9 +40,17 @@ impl UserGroupsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListUserGroups {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListUserGroups {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -59,12 +69,13 @@ impl ListUserGroups {
         crate::runtime::Response<crate::types::ListUserGroupsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listUserGroups",
             "/rest/v2/userGroups",
             "/rest/v2/userGroups".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -74,10 +85,18 @@ impl ListUserGroups {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserGroup {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     user_group_id: String,
 }
 
 impl GetUserGroup {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -99,6 +118,7 @@ impl GetUserGroup {
             format!("/rest/v2/userGroups/{user_group_id}"),
         );
         req.path_params(&[("user_group_id", user_group_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

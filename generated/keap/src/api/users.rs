@@ -17,6 +17,7 @@ impl UsersApi {
     pub fn get_user_info(&self) -> GetUserInfo {
         GetUserInfo {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -30,6 +31,7 @@ impl UsersApi {
     pub fn list_paginated_users(&self) -> ListPaginatedUsers {
         ListPaginatedUsers {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -45,6 +47,7 @@ impl UsersApi {
     pub fn get_user_by_id(&self, user_id: crate::ids::UserId) -> GetUserById {
         GetUserById {
             client: self.client.clone(),
+            options: Default::default(),
             user_id,
         }
     }
@@ -65,6 +68,7 @@ impl UsersApi {
     ) -> UpdateUser {
         UpdateUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id,
             update_mask: None,
             body,
@@ -81,6 +85,7 @@ impl UsersApi {
     pub fn get_user_signature(&self, user_id: crate::ids::UserId) -> GetUserSignature {
         GetUserSignature {
             client: self.client.clone(),
+            options: Default::default(),
             user_id,
         }
     }
@@ -91,9 +96,17 @@ impl UsersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserInfo {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetUserInfo {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -110,12 +123,13 @@ impl GetUserInfo {
         crate::runtime::Response<crate::types::GetUserInfoResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserInfo",
             "/rest/v2/oauth/connect/userinfo",
             "/rest/v2/oauth/connect/userinfo".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -125,6 +139,7 @@ impl GetUserInfo {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPaginatedUsers {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -187,6 +202,13 @@ impl ListPaginatedUsers {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -215,6 +237,7 @@ impl ListPaginatedUsers {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -268,10 +291,18 @@ impl crate::runtime::Paginated for ListPaginatedUsers {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserById {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     user_id: crate::ids::UserId,
 }
 
 impl GetUserById {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -293,6 +324,7 @@ impl GetUserById {
             format!("/rest/v2/users/{user_id}"),
         );
         req.path_params(&[("user_id", user_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -302,6 +334,7 @@ impl GetUserById {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateUser {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     user_id: crate::ids::UserId,
     update_mask: Option<Vec<crate::types::UpdateUserUpdateMaskItem>>,
     body: crate::types::UpdateUserRequest,
@@ -320,6 +353,13 @@ impl UpdateUser {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -371,6 +411,7 @@ impl UpdateUser {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -380,10 +421,18 @@ impl UpdateUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserSignature {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     user_id: crate::ids::UserId,
 }
 
 impl GetUserSignature {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -405,6 +454,7 @@ impl GetUserSignature {
             format!("/rest/v2/users/{user_id}/signature"),
         );
         req.path_params(&[("user_id", user_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl WebformsApi {
     pub fn list_webforms(&self) -> ListWebforms {
         ListWebforms {
             client: self.client.clone(),
+            options: Default::default(),
             filter: None,
             order_by: None,
             page_size: None,
@@ -34,6 +35,7 @@ impl WebformsApi {
     pub fn get_html(&self, webform_id: impl Into<String>) -> GetHtml {
         GetHtml {
             client: self.client.clone(),
+            options: Default::default(),
             webform_id: webform_id.into(),
         }
     }
@@ -44,6 +46,7 @@ impl WebformsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListWebforms {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     filter: Option<crate::runtime::FilterArg>,
     order_by: Option<String>,
     page_size: Option<i32>,
@@ -107,6 +110,13 @@ impl ListWebforms {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -133,6 +143,7 @@ impl ListWebforms {
         req.query("order_by", &self.order_by);
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
+        req.options(self.options, &["filter", "order_by", "page_size", "page_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -186,10 +197,18 @@ impl crate::runtime::Paginated for ListWebforms {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetHtml {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     webform_id: String,
 }
 
 impl GetHtml {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 400, 401, 403, 404, 405, 409, 500, 501.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -212,6 +231,7 @@ impl GetHtml {
         );
         req.path_params(&[("webform_id", webform_id.as_str())]);
         req.accept("text/html");
+        req.options(self.options, &[]);
         self.client.transport().send_text(req).await
     }
 }

@@ -7,6 +7,7 @@
 use super::auth::{Auth, Kind, OAuth2};
 use super::clock::{Clock, TokioClock};
 use super::custom_fields::CustomFields;
+use super::download::Download;
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
@@ -74,7 +75,8 @@ pub struct ClientBuilder<C = Transport> {
     timeout: Option<Duration>,
     user_agent: Option<String>,
     auth: Auth,
-    quota: Quota,
+    /// `None`: the preset for the credential ([`Quota::api_key`] or [`Quota::oauth2_app`]).
+    quota: Option<Quota>,
     store: Option<Arc<dyn QuotaStore>>,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
@@ -92,7 +94,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
             timeout: None,
             user_agent: None,
             auth: Auth::none(),
-            quota: Quota::default(),
+            quota: None,
             store: None,
             retry: RetryPolicy::default(),
             clock: None,
@@ -115,9 +117,11 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
-    /// The quota limits (default: 5/s, 120/min, 15,000/day).
+    /// The quota limits. Default: [`Quota::api_key()`] (5/s, 120/min, 15,000/day) for a
+    /// key or bearer token, [`Quota::oauth2_app()`] (1,500/min, 150,000/day) for
+    /// [`Auth::oauth2`], whichever [`auth`](Self::auth) is set when the client is built.
     pub fn quota(mut self, quota: Quota) -> Self {
-        self.quota = quota;
+        self.quota = Some(quota);
         self
     }
 
@@ -213,10 +217,14 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let quota = self.quota.unwrap_or_else(|| match self.auth.kind {
+            Kind::OAuth2(_) => Quota::oauth2_app(),
+            Kind::None | Kind::Static(..) => Quota::api_key(),
+        });
         let store = match self.store {
             Some(store) => store,
-            None if self.own_quota => Arc::new(LocalQuota::new(self.quota.clone())),
-            None => shared_quota(&base, &self.auth, &self.quota)?,
+            None if self.own_quota => Arc::new(LocalQuota::new(quota.clone())),
+            None => shared_quota(&base, &self.auth, &quota)?,
         };
         Ok(C::from(Transport {
             inner: Arc::new(Inner {
@@ -224,7 +232,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 base_url: base,
                 auth: self.auth,
                 gate: QuotaGate::new(
-                    self.quota,
+                    quota,
                     store,
                     clock.clone(),
                     self.on_event.clone().map(|f| -> OnWait {
@@ -382,44 +390,73 @@ impl Transport {
     pub async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<Response<T>, Error> {
         let operation = req.operation;
         let ok = self.execute(req).await?;
-        // A 2xx with no body decodes like `null`, so `Option`s and `()` still work.
-        let body: &[u8] = if ok.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &ok.body };
-        // The fast path tracks nothing; only a failure is decoded again to find where.
-        if let Ok(value) = serde_json::from_slice(body) {
-            return Ok(Response::new(ok.status, ok.headers, value));
-        }
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        let e = match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(value) => return Ok(Response::new(ok.status, ok.headers, value)),
-            Err(e) => e,
-        };
-        let inner = e.inner();
-        let text = inner.to_string();
-        // Generated structs decode through a JSON object and say themselves where inside
-        // it a field failed (`at `items[3].id`: ...`); serde_path_to_error knows the way to it.
-        let outer = e.path().to_string();
-        let (path, message, snippet) = match super::object::split_path(&text) {
-            Some((within, message)) => {
-                let path = super::object::join(&outer, within);
-                // serde_json's position is the end of the object: show the value itself.
-                let at = serde_json::from_slice::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|v| v.pointer(&super::object::pointer(&path)).map(|v| v.to_string()));
-                let near = at.map_or_else(
-                    || snippet(body, line_col_offset(body, inner.line(), inner.column())),
-                    |t| t.chars().take(80).collect(),
-                );
-                // serde_json appends the position; it is the object's end, not the failure.
-                let message = message.split(" at line ").next().unwrap_or(message).to_string();
-                (path, message, near)
-            }
-            None => (outer, text.clone(), snippet(body, line_col_offset(body, inner.line(), inner.column()))),
-        };
-        // Loud in the logs too: a value that did not fit is the server's data, not noise.
-        tracing::warn!(operation, field = %path, %message, "a response did not decode");
-        Err(Error::Decode { operation, status: ok.status, path, message, snippet })
+        decode_json(operation, ok)
     }
 
+    /// Sends and returns a file's bytes: a JSON string's base64 decoded, other bodies as
+    /// they are (see [`Download`]).
+    pub async fn send_file(&self, req: Request) -> Result<Response<Vec<u8>>, Error> {
+        let download = self.send_stream(req).await?;
+        let (status, headers) = (download.status(), download.headers().clone());
+        Ok(Response::new(status, headers, download.bytes().await?))
+    }
+
+    /// Sends and returns the body as a stream of chunks, never held whole: a JSON string's
+    /// base64 decoded as it arrives, other bodies as they are.
+    pub async fn send_stream(&self, req: Request) -> Result<Download, Error> {
+        let operation = req.operation;
+        let response = self.execute_unread(req).await?;
+        Ok(Download::new(operation, response))
+    }
+
+    fn emit(&self, event: Event) {
+        if let Some(f) = &self.inner.on_event {
+            f(&event);
+        }
+    }
+}
+
+/// Decodes a 2xx body as JSON, saying where it failed.
+fn decode_json<T: DeserializeOwned>(operation: &'static str, ok: Success) -> Result<Response<T>, Error> {
+    // A 2xx with no body decodes like `null`, so `Option`s and `()` still work.
+    let body: &[u8] = if ok.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &ok.body };
+    // The fast path tracks nothing; only a failure is decoded again to find where.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(Response::new(ok.status, ok.headers, value));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let e = match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => return Ok(Response::new(ok.status, ok.headers, value)),
+        Err(e) => e,
+    };
+    let inner = e.inner();
+    let text = inner.to_string();
+    // Generated structs decode through a JSON object and say themselves where inside
+    // it a field failed (`at `items[3].id`: ...`); serde_path_to_error knows the way to it.
+    let outer = e.path().to_string();
+    let (path, message, snippet) = match super::object::split_path(&text) {
+        Some((within, message)) => {
+            let path = super::object::join(&outer, within);
+            // serde_json's position is the end of the object: show the value itself.
+            let at = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.pointer(&super::object::pointer(&path)).map(|v| v.to_string()));
+            let near = at.map_or_else(
+                || snippet(body, line_col_offset(body, inner.line(), inner.column())),
+                |t| t.chars().take(80).collect(),
+            );
+            // serde_json appends the position; it is the object's end, not the failure.
+            let message = message.split(" at line ").next().unwrap_or(message).to_string();
+            (path, message, near)
+        }
+        None => (outer, text.clone(), snippet(body, line_col_offset(body, inner.line(), inner.column()))),
+    };
+    // Loud in the logs too: a value that did not fit is the server's data, not noise.
+    tracing::warn!(operation, field = %path, %message, "a response did not decode");
+    Err(Error::Decode { operation, status: ok.status, path, message, snippet })
+}
+
+impl Transport {
     /// Sends and ignores the body.
     pub async fn send_empty(&self, req: Request) -> Result<Response<()>, Error> {
         let ok = self.execute(req).await?;
@@ -437,12 +474,6 @@ impl Transport {
     pub async fn send_bytes(&self, req: Request) -> Result<Response<Vec<u8>>, Error> {
         let ok = self.execute(req).await?;
         Ok(Response::new(ok.status, ok.headers, ok.body.to_vec()))
-    }
-
-    fn emit(&self, event: Event) {
-        if let Some(f) = &self.inner.on_event {
-            f(&event);
-        }
     }
 
     /// The credentials header for the next attempt, refreshing an expiring OAuth2 token.
@@ -472,7 +503,17 @@ impl Transport {
         outcome.result
     }
 
+    /// Sends and reads the whole body.
     async fn execute(&self, req: Request) -> Result<Success, Error> {
+        let operation = req.operation;
+        let response = self.execute_unread(req).await?;
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        let body = response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent: true })?;
+        Ok(Success { status, headers, body })
+    }
+
+    /// Sends, and hands back a 2xx response with its body not yet read.
+    async fn execute_unread(&self, req: Request) -> Result<reqwest::Response, Error> {
         if let Some(e) = req.error {
             return Err(e);
         }
@@ -487,7 +528,7 @@ impl Transport {
         self.attempts(req).instrument(span).await
     }
 
-    async fn attempts(&self, req: Request) -> Result<Success, Error> {
+    async fn attempts(&self, mut req: Request) -> Result<reqwest::Response, Error> {
         let inner = &*self.inner;
         let operation = req.operation;
         let query_len: usize = req.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
@@ -495,6 +536,35 @@ impl Transport {
         url.push_str(&inner.base_url);
         url.push_str(&req.path);
         req.write_query(&mut url);
+        // The caller's options: checked before anything is sent or counted.
+        let options = std::mem::take(&mut req.options);
+        let retry = options.retry.as_ref().unwrap_or(&inner.retry);
+        let timeout = options.timeout.or(inner.timeout);
+        let extra_headers = if options.headers.is_empty() {
+            Vec::new()
+        } else {
+            let mut taken: Vec<&str> = req.headers.iter().map(|(name, _)| *name).collect();
+            taken.push("accept");
+            if !matches!(req.body, Body::None) || req.content_type.is_some() {
+                taken.push("content-type");
+            }
+            let taken: Vec<String> = taken.iter().map(|t| t.to_ascii_lowercase()).collect();
+            let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+            let auth_header = match &inner.auth.kind {
+                Kind::Static(name, _) => Some(name),
+                _ => None,
+            };
+            options.checked_headers(operation, auth_header, &taken)?
+        };
+        if !options.query.is_empty() {
+            options.checked_query(operation, req.declared)?;
+            for (i, (k, v)) in options.query.iter().enumerate() {
+                url.push(if i == 0 && req.query.is_empty() { '?' } else { '&' });
+                url.push_str(&super::request::encode_query(k));
+                url.push('=');
+                url.push_str(&super::request::encode_query(v));
+            }
+        }
         // Encoded once; each attempt shares the bytes.
         let (mut content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
             Body::None => (None, None),
@@ -539,7 +609,7 @@ impl Transport {
             }
             let credentials = self.credentials().await?;
             let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, accept.clone());
-            if let Some(timeout) = inner.timeout {
+            if let Some(timeout) = timeout {
                 builder = builder.timeout(timeout);
             }
             if let Some(ua) = &inner.user_agent {
@@ -548,6 +618,10 @@ impl Transport {
             for (name, value) in &req.headers {
                 builder = builder.header(*name, value.as_str());
             }
+            for (name, value) in &extra_headers {
+                builder = builder.header(name.clone(), value.clone());
+            }
+            // Last, so nothing before can stand in for the credentials.
             if let Some((_, name, value)) = &credentials {
                 builder = builder.header(name.clone(), value.clone());
             }
@@ -559,7 +633,7 @@ impl Transport {
             }
             let state = Attempt {
                 idempotent: safe_to_repeat,
-                retries_left: attempt <= inner.retry.max_retries,
+                retries_left: attempt <= retry.max_retries,
                 can_refresh: !refreshed && matches!(inner.auth.kind, Kind::OAuth2(_)) && credentials.is_some(),
             };
             let response = match builder.send().await {
@@ -569,7 +643,7 @@ impl Transport {
                     let unsent = source.is_connect();
                     maybe_sent |= !unsent;
                     if retry_transport_failure(unsent, state) {
-                        let delay = inner.retry.backoff(attempt);
+                        let delay = retry.backoff(attempt);
                         let reason = if unsent { "connect failed" } else { "connection failed" };
                         tracing::debug!(operation, attempt, reason, "keap: retrying");
                         self.emit(Event::Retry { operation, attempt, reason, delay });
@@ -598,10 +672,7 @@ impl Transport {
                 inner.gate.observe(o).await;
             }
             if (200..300).contains(&status) {
-                let headers = response.headers().clone();
-                let body =
-                    response.bytes().await.map_err(|source| Error::Transport { operation, source, maybe_sent })?;
-                return Ok(Success { status, headers, body });
+                return Ok(response);
             }
             let mut pause = None;
             if status == 429 {
@@ -635,7 +706,7 @@ impl Transport {
                     continue;
                 }
                 AfterStatus::Backoff(reason) => {
-                    let delay = inner.retry.backoff(attempt);
+                    let delay = retry.backoff(attempt);
                     self.emit(Event::Retry { operation, attempt, reason, delay });
                     inner.clock.sleep(delay).await;
                     continue;

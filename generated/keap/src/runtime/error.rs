@@ -72,6 +72,11 @@ pub enum Error {
     /// value its type does not take (nothing was sent), or holds one that does not fit its
     /// type; [`CustomFieldError::kind`](super::CustomFieldError::kind) says which.
     CustomField(super::CustomFieldError),
+    /// A batch call (applying a tag to contacts, adding contacts to a sequence, deleting
+    /// emails) answered 2xx, but Keap's per-record answer says some records failed: the
+    /// [`PartialFailure`](super::PartialFailure) lists each record that failed and each
+    /// that took effect.
+    PartlyFailed(Box<super::PartialFailure>),
 }
 
 impl Error {
@@ -84,6 +89,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode { status, .. } => Some(*status),
+            Error::PartlyFailed(e) => Some(e.status),
             _ => None,
         }
     }
@@ -152,7 +158,7 @@ impl Error {
     /// stopped on a repeated page token.
     pub fn maybe_sent(&self) -> bool {
         match self {
-            Error::Api(_) | Error::Decode { .. } => true,
+            Error::Api(_) | Error::Decode { .. } | Error::PartlyFailed(_) => true,
             Error::Transport { maybe_sent, .. } => *maybe_sent,
             _ => false,
         }
@@ -162,6 +168,7 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
+            Error::PartlyFailed(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
@@ -214,6 +221,7 @@ impl fmt::Display for Error {
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
             Error::CustomField(e) => e.fmt(f),
+            Error::PartlyFailed(e) => e.fmt(f),
         }
     }
 }

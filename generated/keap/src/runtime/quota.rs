@@ -83,23 +83,31 @@ pub struct Quota {
 }
 
 impl Default for Quota {
-    /// The limits Keap's API-key article gives for a key: 5 per second, 120 per minute,
-    /// 15,000 per day. Keap's newer published limits are [`Quota::keap_key()`] and
-    /// [`Quota::keap_oauth_app()`].
+    /// [`Quota::api_key()`]: Keap's limits for a key, 5 per second, 120 per minute, 15,000
+    /// per day.
     fn default() -> Self {
-        Quota::custom(Some(5), Some(120), Some(15_000))
+        Quota::api_key()
     }
 }
 
 impl Quota {
-    /// Keap's published limits for a Personal Access Token or Service Account Key:
-    /// 10 per second, 240 per minute, 30,000 per day.
-    pub fn keap_key() -> Self {
+    /// Keap's limits for a Personal Access Token or Service Account Key, as its API-key
+    /// article gives them: 5 per second, 120 per minute, 15,000 per day. The default for a
+    /// client that authenticates with a key (or a plain bearer token).
+    pub fn api_key() -> Self {
+        Quota::custom(Some(5), Some(120), Some(15_000))
+    }
+
+    /// The higher key limits some of Keap's newer pages give: 10 per second, 240 per
+    /// minute, 30,000 per day. Only if your account has them: Keap answers requests over
+    /// its real limits with 429s.
+    pub fn api_key_raised() -> Self {
         Quota::custom(Some(10), Some(240), Some(30_000))
     }
 
-    /// Keap's published limits for an OAuth2 app: 1,500 per minute, 150,000 per day.
-    pub fn keap_oauth_app() -> Self {
+    /// Keap's limits for an OAuth2 app: 1,500 per minute, 150,000 per day. The default for
+    /// a client that authenticates with [`Auth::oauth2`](super::Auth::oauth2).
+    pub fn oauth2_app() -> Self {
         Quota::custom(None, Some(1_500), Some(150_000))
     }
 
@@ -713,7 +721,7 @@ mod tests {
 
     #[test]
     fn a_share_divides_every_limit_and_keeps_at_least_one() {
-        let q = Quota::keap_key().share(4);
+        let q = Quota::api_key_raised().share(4);
         assert_eq!(
             [q.limit(Window::Second), q.limit(Window::Minute), q.limit(Window::Day)],
             [Some(2), Some(60), Some(7500)]

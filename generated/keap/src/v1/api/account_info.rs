@@ -19,6 +19,7 @@ impl AccountInfoApi {
     pub fn get_account_profile(&self) -> GetAccountProfile {
         GetAccountProfile {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -33,6 +34,7 @@ impl AccountInfoApi {
     ) -> UpdateAccountInfo {
         UpdateAccountInfo {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -43,9 +45,17 @@ impl AccountInfoApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAccountProfile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetAccountProfile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -64,12 +74,13 @@ impl GetAccountProfile {
         crate::runtime::Response<crate::v1::types::GetAccountProfileResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getAccountProfileUsingGET",
             "/rest/v1/account/profile",
             "/rest/v1/account/profile".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -79,10 +90,18 @@ impl GetAccountProfile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAccountInfo {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::UpdateAccountInfoBody,
 }
 
 impl UpdateAccountInfo {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -109,6 +128,7 @@ impl UpdateAccountInfo {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

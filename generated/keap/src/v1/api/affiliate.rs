@@ -21,6 +21,7 @@ impl AffiliateApi {
     pub fn list_affiliates(&self) -> ListAffiliates {
         ListAffiliates {
             client: self.client.clone(),
+            options: Default::default(),
             code: None,
             contact_id: None,
             limit: None,
@@ -42,6 +43,7 @@ impl AffiliateApi {
     pub fn create_affiliate(&self) -> CreateAffiliate {
         CreateAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -56,6 +58,7 @@ impl AffiliateApi {
     pub fn list_commissions(&self) -> ListCommissions {
         ListCommissions {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id: None,
             limit: None,
             offset: None,
@@ -74,6 +77,7 @@ impl AffiliateApi {
     pub fn retrieve_affiliate_model(&self) -> RetrieveAffiliateModel {
         RetrieveAffiliateModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -87,6 +91,7 @@ impl AffiliateApi {
     pub fn list_programs(&self) -> ListPrograms {
         ListPrograms {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id: None,
             limit: None,
             offset: None,
@@ -105,6 +110,7 @@ impl AffiliateApi {
     pub fn list_affiliate_redirect_links(&self) -> ListAffiliateRedirectLinks {
         ListAffiliateRedirectLinks {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id: None,
             limit: None,
             offset: None,
@@ -121,6 +127,7 @@ impl AffiliateApi {
     pub fn list_summaries(&self) -> ListSummaries {
         ListSummaries {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_ids: None,
             order: None,
             order_direction: None,
@@ -140,6 +147,7 @@ impl AffiliateApi {
     ) -> ListAffiliateClawbacks {
         ListAffiliateClawbacks {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
             limit: None,
             offset: None,
@@ -163,6 +171,7 @@ impl AffiliateApi {
     ) -> ListPayments {
         ListPayments {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
             limit: None,
             offset: None,
@@ -184,6 +193,7 @@ impl AffiliateApi {
     ) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -207,6 +217,7 @@ impl AffiliateApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliates {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     code: Option<String>,
     contact_id: Option<crate::ids::ContactId>,
     limit: Option<i32>,
@@ -309,6 +320,13 @@ impl ListAffiliates {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -343,6 +361,21 @@ impl ListAffiliates {
         req.query("parent_id", &self.parent_id);
         req.query("program_id", &self.program_id);
         req.query("status", &self.status);
+        req.options(
+            self.options,
+            &[
+                "code",
+                "contact_id",
+                "limit",
+                "name",
+                "offset",
+                "order",
+                "order_direction",
+                "parent_id",
+                "program_id",
+                "status",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -402,10 +435,18 @@ impl crate::runtime::Paginated for ListAffiliates {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateAffiliateBody>,
 }
 
 impl CreateAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// affiliate
     ///
     /// Sets the request body.
@@ -444,6 +485,7 @@ impl CreateAffiliate {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -453,6 +495,7 @@ impl CreateAffiliate {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCommissions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -528,6 +571,13 @@ impl ListCommissions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -559,6 +609,18 @@ impl ListCommissions {
         req.query("order_direction", &self.order_direction);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(
+            self.options,
+            &[
+                "affiliateId",
+                "limit",
+                "offset",
+                "order",
+                "order_direction",
+                "since",
+                "until",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -618,9 +680,17 @@ impl crate::runtime::Paginated for ListCommissions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveAffiliateModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveAffiliateModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -639,12 +709,13 @@ impl RetrieveAffiliateModel {
         crate::runtime::Response<crate::v1::types::RetrieveAffiliateModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveAffiliateModelUsingGET",
             "/rest/v1/affiliates/model",
             "/rest/v1/affiliates/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -654,6 +725,7 @@ impl RetrieveAffiliateModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPrograms {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: Option<crate::ids::NumId<crate::ids::Affiliate>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -711,6 +783,13 @@ impl ListPrograms {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -740,6 +819,10 @@ impl ListPrograms {
         req.query("offset", &self.offset);
         req.query("order", &self.order);
         req.query("order_direction", &self.order_direction);
+        req.options(
+            self.options,
+            &["affiliate_id", "limit", "offset", "order", "order_direction"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -799,6 +882,7 @@ impl crate::runtime::Paginated for ListPrograms {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateRedirectLinks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: Option<crate::ids::AffiliateId>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -858,6 +942,13 @@ impl ListAffiliateRedirectLinks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -887,6 +978,10 @@ impl ListAffiliateRedirectLinks {
         req.query("offset", &self.offset);
         req.query("order", &self.order);
         req.query("order_direction", &self.order_direction);
+        req.options(
+            self.options,
+            &["affiliate_id", "limit", "offset", "order", "order_direction"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -946,6 +1041,7 @@ impl crate::runtime::Paginated for ListAffiliateRedirectLinks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSummaries {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_ids: Option<Vec<crate::ids::NumId<crate::ids::Affiliate>>>,
     order: Option<crate::v1::types::ListSummariesOrder>,
     order_direction: Option<crate::v1::types::ListSummariesOrderDirection>,
@@ -987,6 +1083,13 @@ impl ListSummaries {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1014,6 +1117,7 @@ impl ListSummaries {
         req.query_repeat("affiliate_ids", &self.affiliate_ids);
         req.query("order", &self.order);
         req.query("order_direction", &self.order_direction);
+        req.options(self.options, &["affiliate_ids", "order", "order_direction"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1023,6 +1127,7 @@ impl ListSummaries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAffiliateClawbacks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -1089,6 +1194,13 @@ impl ListAffiliateClawbacks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1121,6 +1233,10 @@ impl ListAffiliateClawbacks {
         req.query("order_direction", &self.order_direction);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(
+            self.options,
+            &["limit", "offset", "order", "order_direction", "since", "until"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -1180,6 +1296,7 @@ impl crate::runtime::Paginated for ListAffiliateClawbacks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::NumId<crate::ids::Affiliate>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -1244,6 +1361,13 @@ impl ListPayments {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1276,6 +1400,10 @@ impl ListPayments {
         req.query("order_direction", &self.order_direction);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(
+            self.options,
+            &["limit", "offset", "order", "order_direction", "since", "until"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -1335,10 +1463,18 @@ impl crate::runtime::Paginated for ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::NumId<crate::ids::Affiliate>,
 }
 
 impl GetAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1365,6 +1501,7 @@ impl GetAffiliate {
             format!("/rest/v1/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

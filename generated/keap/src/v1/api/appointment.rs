@@ -21,6 +21,7 @@ impl AppointmentApi {
     pub fn list_appointments(&self) -> ListAppointments {
         ListAppointments {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             offset: None,
@@ -40,6 +41,7 @@ impl AppointmentApi {
     ) -> CreateAppointment {
         CreateAppointment {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl AppointmentApi {
     pub fn retrieve_appointment_model(&self) -> RetrieveAppointmentModel {
         RetrieveAppointmentModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -66,6 +69,7 @@ impl AppointmentApi {
     ) -> CreateAppointmentCustomField {
         CreateAppointmentCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -81,6 +85,7 @@ impl AppointmentApi {
     ) -> GetAppointment {
         GetAppointment {
             client: self.client.clone(),
+            options: Default::default(),
             appointment_id,
         }
     }
@@ -97,6 +102,7 @@ impl AppointmentApi {
     ) -> UpdateAppointment {
         UpdateAppointment {
             client: self.client.clone(),
+            options: Default::default(),
             appointment_id,
             body,
         }
@@ -113,6 +119,7 @@ impl AppointmentApi {
     ) -> DeleteAppointment {
         DeleteAppointment {
             client: self.client.clone(),
+            options: Default::default(),
             appointment_id,
         }
     }
@@ -129,6 +136,7 @@ impl AppointmentApi {
     ) -> UpdatePropertiesOnAppointment {
         UpdatePropertiesOnAppointment {
             client: self.client.clone(),
+            options: Default::default(),
             appointment_id,
             body,
         }
@@ -153,6 +161,7 @@ impl AppointmentApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAppointments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -204,6 +213,13 @@ impl ListAppointments {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -233,6 +249,7 @@ impl ListAppointments {
         req.query("offset", &self.offset);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(self.options, &["contact_id", "limit", "offset", "since", "until"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -292,10 +309,18 @@ impl crate::runtime::Paginated for ListAppointments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAppointment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateAppointmentBody,
 }
 
 impl CreateAppointment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -322,6 +347,7 @@ impl CreateAppointment {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -331,9 +357,17 @@ impl CreateAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveAppointmentModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveAppointmentModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -352,12 +386,13 @@ impl RetrieveAppointmentModel {
         crate::runtime::Response<crate::v1::types::RetrieveAppointmentModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveAppointmentModelUsingGET",
             "/rest/v1/appointments/model",
             "/rest/v1/appointments/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -367,10 +402,18 @@ impl RetrieveAppointmentModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAppointmentCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateAppointmentCustomFieldBody,
 }
 
 impl CreateAppointmentCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -397,6 +440,7 @@ impl CreateAppointmentCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -406,10 +450,18 @@ impl CreateAppointmentCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAppointment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     appointment_id: crate::ids::NumId<crate::ids::Appointment>,
 }
 
 impl GetAppointment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -436,6 +488,7 @@ impl GetAppointment {
             format!("/rest/v1/appointments/{appointment_id}"),
         );
         req.path_params(&[("appointmentId", appointment_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -445,11 +498,19 @@ impl GetAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAppointment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     appointment_id: crate::ids::NumId<crate::ids::Appointment>,
     body: crate::v1::types::UpdateAppointmentBody,
 }
 
 impl UpdateAppointment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -478,6 +539,7 @@ impl UpdateAppointment {
         req.path_params(&[("appointmentId", appointment_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -487,10 +549,18 @@ impl UpdateAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAppointment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     appointment_id: crate::ids::NumId<crate::ids::Appointment>,
 }
 
 impl DeleteAppointment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -512,6 +582,7 @@ impl DeleteAppointment {
             format!("/rest/v1/appointments/{appointment_id}"),
         );
         req.path_params(&[("appointmentId", appointment_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -521,11 +592,19 @@ impl DeleteAppointment {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnAppointment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     appointment_id: crate::ids::NumId<crate::ids::Appointment>,
     body: crate::v1::types::UpdatePropertiesOnAppointmentBody,
 }
 
 impl UpdatePropertiesOnAppointment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -556,6 +635,7 @@ impl UpdatePropertiesOnAppointment {
         req.path_params(&[("appointmentId", appointment_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -21,6 +21,7 @@ impl CampaignApi {
     pub fn list_campaigns(&self) -> ListCampaigns {
         ListCampaigns {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             order: None,
@@ -42,6 +43,7 @@ impl CampaignApi {
     ) -> CreateAchieveApiGoalEvent {
         CreateAchieveApiGoalEvent {
             client: self.client.clone(),
+            options: Default::default(),
             integration: integration.into(),
             call_name: call_name.into(),
             body,
@@ -59,6 +61,7 @@ impl CampaignApi {
     ) -> GetCampaign {
         GetCampaign {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             optional_properties: None,
         }
@@ -78,6 +81,7 @@ impl CampaignApi {
     ) -> AddContactsToCampaignSequence {
         AddContactsToCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             body,
@@ -97,6 +101,7 @@ impl CampaignApi {
     ) -> RemoveContactsFromCampaignSequence {
         RemoveContactsFromCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             body,
@@ -116,6 +121,7 @@ impl CampaignApi {
     ) -> AddContactToCampaignSequence {
         AddContactToCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             contact_id,
@@ -135,6 +141,7 @@ impl CampaignApi {
     ) -> RemoveContactFromCampaignSequence {
         RemoveContactFromCampaignSequence {
             client: self.client.clone(),
+            options: Default::default(),
             campaign_id,
             sequence_id: sequence_id.into(),
             contact_id,
@@ -147,6 +154,7 @@ impl CampaignApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCampaigns {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListCampaignsOrder>,
@@ -201,6 +209,13 @@ impl ListCampaigns {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -230,6 +245,10 @@ impl ListCampaigns {
         req.query("order", &self.order);
         req.query("order_direction", &self.order_direction);
         req.query("search_text", &self.search_text);
+        req.options(
+            self.options,
+            &["limit", "offset", "order", "order_direction", "search_text"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -289,12 +308,20 @@ impl crate::runtime::Paginated for ListCampaigns {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAchieveApiGoalEvent {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     integration: String,
     call_name: String,
     body: crate::v1::types::CreateAchieveApiGoalEventBody,
 }
 
 impl CreateAchieveApiGoalEvent {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -331,6 +358,7 @@ impl CreateAchieveApiGoalEvent {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -340,6 +368,7 @@ impl CreateAchieveApiGoalEvent {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCampaign {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     optional_properties: Option<Vec<String>>,
 }
@@ -355,6 +384,13 @@ impl GetCampaign {
         self.optional_properties = Some(
             optional_properties.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -385,6 +421,7 @@ impl GetCampaign {
         );
         req.path_params(&[("campaignId", campaign_id.as_str())]);
         req.query_repeat("optional_properties", &self.optional_properties);
+        req.options(self.options, &["optional_properties"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -394,13 +431,21 @@ impl GetCampaign {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactsToCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     body: crate::v1::types::AddContactsToCampaignSequenceBody,
 }
 
 impl AddContactsToCampaignSequence {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(
@@ -431,7 +476,15 @@ impl AddContactsToCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record(
+                "addContactsToCampaignSequenceUsingPOST",
+                r,
+            ))
     }
 }
 
@@ -440,12 +493,20 @@ impl AddContactsToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactsFromCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     body: crate::v1::types::RemoveContactsFromCampaignSequenceBody,
 }
 
 impl RemoveContactsFromCampaignSequence {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -472,6 +533,7 @@ impl RemoveContactsFromCampaignSequence {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -481,12 +543,20 @@ impl RemoveContactsFromCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct AddContactToCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl AddContactToCampaignSequence {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -518,6 +588,7 @@ impl AddContactToCampaignSequence {
                 ("contactId", contact_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -527,12 +598,20 @@ impl AddContactToCampaignSequence {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveContactFromCampaignSequence {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     campaign_id: crate::ids::NumId<crate::ids::Campaign>,
     sequence_id: i64,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl RemoveContactFromCampaignSequence {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -564,6 +643,7 @@ impl RemoveContactFromCampaignSequence {
                 ("contactId", contact_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -21,6 +21,7 @@ impl CompanyApi {
     pub fn list_companies(&self) -> ListCompanies {
         ListCompanies {
             client: self.client.clone(),
+            options: Default::default(),
             company_name: None,
             limit: None,
             offset: None,
@@ -50,6 +51,7 @@ impl CompanyApi {
     pub fn create_company(&self) -> CreateCompany {
         CreateCompany {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -62,6 +64,7 @@ impl CompanyApi {
     pub fn retrieve_company_model(&self) -> RetrieveCompanyModel {
         RetrieveCompanyModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -76,6 +79,7 @@ impl CompanyApi {
     ) -> GetCompany {
         GetCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             optional_properties: None,
         }
@@ -104,6 +108,7 @@ impl CompanyApi {
     ) -> UpdateCompany {
         UpdateCompany {
             client: self.client.clone(),
+            options: Default::default(),
             company_id,
             body: None,
         }
@@ -142,6 +147,7 @@ impl CompanyApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompanies {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_name: Option<String>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -210,6 +216,13 @@ impl ListCompanies {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -240,6 +253,17 @@ impl ListCompanies {
         req.query_repeat("optional_properties", &self.optional_properties);
         req.query("order", &self.order);
         req.query("order_direction", &self.order_direction);
+        req.options(
+            self.options,
+            &[
+                "company_name",
+                "limit",
+                "offset",
+                "optional_properties",
+                "order",
+                "order_direction",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -299,10 +323,18 @@ impl crate::runtime::Paginated for ListCompanies {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateCompanyBody>,
 }
 
 impl CreateCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// company
     ///
     /// Sets the request body.
@@ -338,6 +370,7 @@ impl CreateCompany {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -347,9 +380,17 @@ impl CreateCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveCompanyModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveCompanyModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -368,12 +409,13 @@ impl RetrieveCompanyModel {
         crate::runtime::Response<crate::v1::types::RetrieveCompanyModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveCompanyModelUsingGET",
             "/rest/v1/companies/model",
             "/rest/v1/companies/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -383,6 +425,7 @@ impl RetrieveCompanyModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::NumId<crate::ids::Company>,
     optional_properties: Option<Vec<String>>,
 }
@@ -398,6 +441,13 @@ impl GetCompany {
         self.optional_properties = Some(
             optional_properties.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -428,6 +478,7 @@ impl GetCompany {
         );
         req.path_params(&[("companyId", company_id.as_str())]);
         req.query_repeat("optional_properties", &self.optional_properties);
+        req.options(self.options, &["optional_properties"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -437,11 +488,19 @@ impl GetCompany {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateCompany {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     company_id: crate::ids::NumId<crate::ids::Company>,
     body: Option<crate::v1::types::UpdateCompanyBody>,
 }
 
 impl UpdateCompany {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// company
     ///
     /// Sets the request body.
@@ -479,6 +538,7 @@ impl UpdateCompany {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -21,6 +21,7 @@ impl ContactApi {
     pub fn list_contacts(&self) -> ListContacts {
         ListContacts {
             client: self.client.clone(),
+            options: Default::default(),
             email: None,
             family_name: None,
             given_name: None,
@@ -58,6 +59,7 @@ impl ContactApi {
     pub fn create_or_update_contact(&self) -> CreateOrUpdateContact {
         CreateOrUpdateContact {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -86,6 +88,7 @@ impl ContactApi {
     pub fn create_contact(&self) -> CreateContact {
         CreateContact {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -98,6 +101,7 @@ impl ContactApi {
     pub fn retrieve_contact_model(&self) -> RetrieveContactModel {
         RetrieveContactModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -112,6 +116,7 @@ impl ContactApi {
     ) -> CreateCustomField {
         CreateCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -127,6 +132,7 @@ impl ContactApi {
     ) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -156,6 +162,7 @@ impl ContactApi {
     ) -> UpdatePropertiesOnContact {
         UpdatePropertiesOnContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             update_mask: None,
             body: None,
@@ -175,6 +182,7 @@ impl ContactApi {
     ) -> ListCreditCards {
         ListCreditCards {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -190,6 +198,7 @@ impl ContactApi {
     ) -> CreateCreditCard {
         CreateCreditCard {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             body: None,
         }
@@ -208,6 +217,7 @@ impl ContactApi {
     ) -> ListEmailsForContact {
         ListEmailsForContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             email: None,
             limit: None,
@@ -226,6 +236,7 @@ impl ContactApi {
     ) -> CreateEmailForContact {
         CreateEmailForContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             body: None,
         }
@@ -244,6 +255,7 @@ impl ContactApi {
     ) -> ListAppliedTags {
         ListAppliedTags {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             limit: None,
             offset: None,
@@ -262,6 +274,7 @@ impl ContactApi {
     ) -> ApplyTagsToContactId {
         ApplyTagsToContactId {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             body,
         }
@@ -279,6 +292,7 @@ impl ContactApi {
     ) -> RemoveTagsFromContact {
         RemoveTagsFromContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             ids: ids.into(),
         }
@@ -296,6 +310,7 @@ impl ContactApi {
     ) -> RemoveTagsFromContactByTagId {
         RemoveTagsFromContactByTagId {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             tag_id,
         }
@@ -312,6 +327,7 @@ impl ContactApi {
     ) -> InsertUtMs {
         InsertUtMs {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             body: None,
         }
@@ -327,6 +343,7 @@ impl ContactApi {
     pub fn get_contact(&self, id: crate::ids::NumId<crate::ids::Contact>) -> GetContact {
         GetContact {
             client: self.client.clone(),
+            options: Default::default(),
             id,
             optional_properties: None,
         }
@@ -389,6 +406,7 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     email: Option<String>,
     family_name: Option<String>,
     given_name: Option<String>,
@@ -493,6 +511,13 @@ impl ListContacts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -527,6 +552,21 @@ impl ListContacts {
         req.query("order_direction", &self.order_direction);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(
+            self.options,
+            &[
+                "email",
+                "family_name",
+                "given_name",
+                "limit",
+                "offset",
+                "optional_properties",
+                "order",
+                "order_direction",
+                "since",
+                "until",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -586,10 +626,18 @@ impl crate::runtime::Paginated for ListContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrUpdateContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateOrUpdateContactBody>,
 }
 
 impl CreateOrUpdateContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// contact
     ///
     /// Sets the request body.
@@ -628,6 +676,7 @@ impl CreateOrUpdateContact {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -637,10 +686,18 @@ impl CreateOrUpdateContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateContactBody>,
 }
 
 impl CreateContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// contact
     ///
     /// Sets the request body.
@@ -676,6 +733,7 @@ impl CreateContact {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -685,9 +743,17 @@ impl CreateContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveContactModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveContactModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -706,12 +772,13 @@ impl RetrieveContactModel {
         crate::runtime::Response<crate::v1::types::RetrieveContactModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveContactModelUsingGET",
             "/rest/v1/contacts/model",
             "/rest/v1/contacts/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -721,10 +788,18 @@ impl RetrieveContactModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateCustomFieldBody,
 }
 
 impl CreateCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -751,6 +826,7 @@ impl CreateCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -760,10 +836,18 @@ impl CreateCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl DeleteContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -785,6 +869,7 @@ impl DeleteContact {
             format!("/rest/v1/contacts/{contact_id}"),
         );
         req.path_params(&[("contactId", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -794,6 +879,7 @@ impl DeleteContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     update_mask: Option<Vec<crate::v1::types::UpdatePropertiesOnContactUpdateMaskItem>>,
     body: Option<crate::v1::types::UpdatePropertiesOnContactBody>,
@@ -812,6 +898,13 @@ impl UpdatePropertiesOnContact {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -884,6 +977,7 @@ impl UpdatePropertiesOnContact {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -893,10 +987,18 @@ impl UpdatePropertiesOnContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCreditCards {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl ListCreditCards {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -923,6 +1025,7 @@ impl ListCreditCards {
             format!("/rest/v1/contacts/{contact_id}/creditCards"),
         );
         req.path_params(&[("contactId", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -932,11 +1035,19 @@ impl ListCreditCards {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateCreditCard {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::CreateCreditCardBody>,
 }
 
 impl CreateCreditCard {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// creditCard
     ///
     /// Sets the request body.
@@ -977,6 +1088,7 @@ impl CreateCreditCard {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -986,6 +1098,7 @@ impl CreateCreditCard {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmailsForContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     email: Option<String>,
     limit: Option<i32>,
@@ -1014,6 +1127,13 @@ impl ListEmailsForContact {
     /// Sets the query parameter `offset`.
     pub fn offset(mut self, offset: impl Into<i32>) -> Self {
         self.offset = Some(offset.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1046,6 +1166,7 @@ impl ListEmailsForContact {
         req.query("email", &self.email);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["email", "limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1105,11 +1226,19 @@ impl crate::runtime::Paginated for ListEmailsForContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmailForContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::CreateEmailForContactBody>,
 }
 
 impl CreateEmailForContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Email records to persist, with content.
     ///
     /// Sets the request body.
@@ -1150,6 +1279,7 @@ impl CreateEmailForContact {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1159,6 +1289,7 @@ impl CreateEmailForContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListAppliedTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -1178,6 +1309,13 @@ impl ListAppliedTags {
     /// Sets the query parameter `offset`.
     pub fn offset(mut self, offset: impl Into<i32>) -> Self {
         self.offset = Some(offset.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1209,6 +1347,7 @@ impl ListAppliedTags {
         req.path_params(&[("contactId", contact_id.as_str())]);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1268,11 +1407,19 @@ impl crate::runtime::Paginated for ListAppliedTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTagsToContactId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: crate::v1::types::ApplyTagsToContactIdBody,
 }
 
 impl ApplyTagsToContactId {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1303,6 +1450,7 @@ impl ApplyTagsToContactId {
         req.path_params(&[("contactId", contact_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1312,11 +1460,19 @@ impl ApplyTagsToContactId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     ids: String,
 }
 
 impl RemoveTagsFromContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1339,6 +1495,7 @@ impl RemoveTagsFromContact {
         );
         req.path_params(&[("contactId", contact_id.as_str())]);
         req.query("ids", &self.ids);
+        req.options(self.options, &["ids"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1348,11 +1505,19 @@ impl RemoveTagsFromContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContactByTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl RemoveTagsFromContactByTagId {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1377,6 +1542,7 @@ impl RemoveTagsFromContactByTagId {
         req.path_params(
             &[("contactId", contact_id.as_str()), ("tagId", tag_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -1386,11 +1552,19 @@ impl RemoveTagsFromContactByTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct InsertUtMs {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     body: Option<crate::v1::types::InsertUtMsBody>,
 }
 
 impl InsertUtMs {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// UTM parameters to insert
     ///
     /// Sets the request body.
@@ -1428,6 +1602,7 @@ impl InsertUtMs {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1437,6 +1612,7 @@ impl InsertUtMs {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::NumId<crate::ids::Contact>,
     optional_properties: Option<Vec<String>>,
 }
@@ -1452,6 +1628,13 @@ impl GetContact {
         self.optional_properties = Some(
             optional_properties.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -1482,6 +1665,7 @@ impl GetContact {
         );
         req.path_params(&[("id", id.as_str())]);
         req.query_repeat("optional_properties", &self.optional_properties);
+        req.options(self.options, &["optional_properties"]);
         self.client.transport().send_json(req).await
     }
 }

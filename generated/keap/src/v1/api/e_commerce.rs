@@ -23,6 +23,7 @@ impl ECommerceApi {
     pub fn list_orders(&self) -> ListOrders {
         ListOrders {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             offset: None,
@@ -42,6 +43,7 @@ impl ECommerceApi {
     pub fn create_order(&self, body: crate::v1::types::CreateOrderBody) -> CreateOrder {
         CreateOrder {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -54,6 +56,7 @@ impl ECommerceApi {
     pub fn retrieve_order_model(&self) -> RetrieveOrderModel {
         RetrieveOrderModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -67,6 +70,7 @@ impl ECommerceApi {
     pub fn get_order(&self, order_id: crate::ids::NumId<crate::ids::Order>) -> GetOrder {
         GetOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -82,6 +86,7 @@ impl ECommerceApi {
     ) -> DeleteOrder {
         DeleteOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -98,6 +103,7 @@ impl ECommerceApi {
     ) -> CreateOrderItemsOnOrder {
         CreateOrderItemsOnOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -115,6 +121,7 @@ impl ECommerceApi {
     ) -> DeleteOrderOrderItem {
         DeleteOrderOrderItem {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             order_item_id: order_item_id.into(),
         }
@@ -132,6 +139,7 @@ impl ECommerceApi {
     ) -> ReplacePaymentPlan {
         ReplacePaymentPlan {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -148,6 +156,7 @@ impl ECommerceApi {
     ) -> ListOrderPayments {
         ListOrderPayments {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
         }
     }
@@ -163,6 +172,7 @@ impl ECommerceApi {
     ) -> CreatePaymentOnOrder {
         CreatePaymentOnOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body: None,
         }
@@ -181,6 +191,7 @@ impl ECommerceApi {
     ) -> ListTransactionsForOrder {
         ListTransactionsForOrder {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             contact_id: None,
             limit: None,
@@ -200,6 +211,7 @@ impl ECommerceApi {
     pub fn list_subscriptions(&self) -> ListSubscriptions {
         ListSubscriptions {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             offset: None,
@@ -217,6 +229,7 @@ impl ECommerceApi {
     ) -> CreateSubscription {
         CreateSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -229,6 +242,7 @@ impl ECommerceApi {
     pub fn retrieve_subscription_model(&self) -> RetrieveSubscriptionModel {
         RetrieveSubscriptionModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -243,6 +257,7 @@ impl ECommerceApi {
     pub fn list_transactions(&self) -> ListTransactions {
         ListTransactions {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             offset: None,
@@ -260,6 +275,7 @@ impl ECommerceApi {
     pub fn get_transaction(&self, transaction_id: impl Into<i64>) -> GetTransaction {
         GetTransaction {
             client: self.client.clone(),
+            options: Default::default(),
             transaction_id: transaction_id.into(),
         }
     }
@@ -283,6 +299,7 @@ impl ECommerceApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrders {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -364,6 +381,13 @@ impl ListOrders {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -396,6 +420,19 @@ impl ListOrders {
         req.query("product_id", &self.product_id);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(
+            self.options,
+            &[
+                "contact_id",
+                "limit",
+                "offset",
+                "order",
+                "paid",
+                "product_id",
+                "since",
+                "until",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -455,10 +492,18 @@ impl crate::runtime::Paginated for ListOrders {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateOrderBody,
 }
 
 impl CreateOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -485,6 +530,7 @@ impl CreateOrder {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -494,9 +540,17 @@ impl CreateOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveOrderModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveOrderModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -515,12 +569,13 @@ impl RetrieveOrderModel {
         crate::runtime::Response<crate::v1::types::RetrieveOrderModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOrderModelUsingGET",
             "/rest/v1/orders/model",
             "/rest/v1/orders/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -530,10 +585,18 @@ impl RetrieveOrderModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl GetOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -558,6 +621,7 @@ impl GetOrder {
             format!("/rest/v1/orders/{order_id}"),
         );
         req.path_params(&[("orderId", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -567,10 +631,18 @@ impl GetOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl DeleteOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -592,6 +664,7 @@ impl DeleteOrder {
             format!("/rest/v1/orders/{order_id}"),
         );
         req.path_params(&[("orderId", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -601,11 +674,19 @@ impl DeleteOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOrderItemsOnOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
     body: crate::v1::types::CreateOrderItemsOnOrderBody,
 }
 
 impl CreateOrderItemsOnOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -634,6 +715,7 @@ impl CreateOrderItemsOnOrder {
         req.path_params(&[("orderId", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -643,11 +725,19 @@ impl CreateOrderItemsOnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteOrderOrderItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
     order_item_id: i64,
 }
 
 impl DeleteOrderOrderItem {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -672,6 +762,7 @@ impl DeleteOrderOrderItem {
         req.path_params(
             &[("orderId", order_id.as_str()), ("orderItemId", order_item_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -681,11 +772,19 @@ impl DeleteOrderOrderItem {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ReplacePaymentPlan {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
     body: crate::v1::types::ReplacePaymentPlanBody,
 }
 
 impl ReplacePaymentPlan {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -714,6 +813,7 @@ impl ReplacePaymentPlan {
         req.path_params(&[("orderId", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -723,10 +823,18 @@ impl ReplacePaymentPlan {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrderPayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
 }
 
 impl ListOrderPayments {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -753,6 +861,7 @@ impl ListOrderPayments {
             format!("/rest/v1/orders/{order_id}/payments"),
         );
         req.path_params(&[("orderId", order_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -762,11 +871,19 @@ impl ListOrderPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePaymentOnOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
     body: Option<crate::v1::types::CreatePaymentOnOrderBody>,
 }
 
 impl CreatePaymentOnOrder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// createPayment
     ///
     /// Sets the request body.
@@ -807,6 +924,7 @@ impl CreatePaymentOnOrder {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -816,6 +934,7 @@ impl CreatePaymentOnOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactionsForOrder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::NumId<crate::ids::Order>,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
@@ -868,6 +987,13 @@ impl ListTransactionsForOrder {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -899,6 +1025,7 @@ impl ListTransactionsForOrder {
         req.query("offset", &self.offset);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(self.options, &["contact_id", "limit", "offset", "since", "until"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -958,6 +1085,7 @@ impl crate::runtime::Paginated for ListTransactionsForOrder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListSubscriptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -991,6 +1119,13 @@ impl ListSubscriptions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1018,6 +1153,7 @@ impl ListSubscriptions {
         req.query("contact_id", &self.contact_id);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["contact_id", "limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1077,10 +1213,18 @@ impl crate::runtime::Paginated for ListSubscriptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateSubscriptionBody,
 }
 
 impl CreateSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1107,6 +1251,7 @@ impl CreateSubscription {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1116,9 +1261,17 @@ impl CreateSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveSubscriptionModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveSubscriptionModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1137,12 +1290,13 @@ impl RetrieveSubscriptionModel {
         crate::runtime::Response<crate::v1::types::RetrieveSubscriptionModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveSubscriptionModelUsingGET",
             "/rest/v1/subscriptions/model",
             "/rest/v1/subscriptions/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1152,6 +1306,7 @@ impl RetrieveSubscriptionModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTransactions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -1203,6 +1358,13 @@ impl ListTransactions {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1232,6 +1394,7 @@ impl ListTransactions {
         req.query("offset", &self.offset);
         req.query("since", &self.since);
         req.query("until", &self.until);
+        req.options(self.options, &["contact_id", "limit", "offset", "since", "until"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -1291,10 +1454,18 @@ impl crate::runtime::Paginated for ListTransactions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTransaction {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     transaction_id: i64,
 }
 
 impl GetTransaction {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -1321,6 +1492,7 @@ impl GetTransaction {
             format!("/rest/v1/transactions/{transaction_id}"),
         );
         req.path_params(&[("transactionId", transaction_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -24,6 +24,7 @@ impl EmailApi {
     pub fn list_emails(&self) -> ListEmails {
         ListEmails {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             email: None,
             limit: None,
@@ -42,6 +43,7 @@ impl EmailApi {
     pub fn create_email(&self) -> CreateEmail {
         CreateEmail {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -54,6 +56,7 @@ impl EmailApi {
     pub fn send_email(&self) -> SendEmail {
         SendEmail {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -66,6 +69,7 @@ impl EmailApi {
     pub fn create_emails(&self) -> CreateEmails {
         CreateEmails {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -81,6 +85,7 @@ impl EmailApi {
     ) -> DeleteEmails {
         DeleteEmails {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -93,6 +98,7 @@ impl EmailApi {
     pub fn get_email(&self, id: impl Into<i64>) -> GetEmail {
         GetEmail {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -105,6 +111,7 @@ impl EmailApi {
     pub fn delete_email(&self, id: impl Into<i64>) -> DeleteEmail {
         DeleteEmail {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -115,6 +122,7 @@ impl EmailApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     email: Option<String>,
     limit: Option<i32>,
@@ -184,6 +192,13 @@ impl ListEmails {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -215,6 +230,18 @@ impl ListEmails {
         req.query("ordered", &self.ordered);
         req.query("since_sent_date", &self.since_sent_date);
         req.query("until_sent_date", &self.until_sent_date);
+        req.options(
+            self.options,
+            &[
+                "contact_id",
+                "email",
+                "limit",
+                "offset",
+                "ordered",
+                "since_sent_date",
+                "until_sent_date",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -274,10 +301,18 @@ impl crate::runtime::Paginated for ListEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateEmailBody>,
 }
 
 impl CreateEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Email records to persist, with content.
     ///
     /// Sets the request body.
@@ -313,6 +348,7 @@ impl CreateEmail {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -322,10 +358,18 @@ impl CreateEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct SendEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::SendEmailBody>,
 }
 
 impl SendEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// emailSendRequest
     ///
     /// Sets the request body.
@@ -356,6 +400,7 @@ impl SendEmail {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -365,10 +410,18 @@ impl SendEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateEmailsBody>,
 }
 
 impl CreateEmails {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Email records to persist, with content.
     ///
     /// Sets the request body.
@@ -404,6 +457,7 @@ impl CreateEmails {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -413,11 +467,19 @@ impl CreateEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteEmails {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::DeleteEmailsBody,
 }
 
 impl DeleteEmails {
-    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500. Keap answers each record apart: if any record failed, even in a 2xx answer, the call is [`Error::PartlyFailed`](crate::Error::PartlyFailed), which lists the records that failed and those that took effect.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
     pub async fn send(
@@ -443,7 +505,12 @@ impl DeleteEmails {
         );
         let body = self.body;
         req.json(&body);
-        self.client.transport().send_json(req).await
+        req.options(self.options, &[]);
+        self.client
+            .transport()
+            .send_json(req)
+            .await
+            .and_then(|r| crate::runtime::per_record("deleteEmailsUsingPOST", r))
     }
 }
 
@@ -452,10 +519,18 @@ impl DeleteEmails {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: i64,
 }
 
 impl GetEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -480,6 +555,7 @@ impl GetEmail {
             format!("/rest/v1/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -489,10 +565,18 @@ impl GetEmail {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteEmail {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: i64,
 }
 
 impl DeleteEmail {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -514,6 +598,7 @@ impl DeleteEmail {
             format!("/rest/v1/emails/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

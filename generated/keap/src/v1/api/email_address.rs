@@ -35,6 +35,7 @@ impl EmailAddressApi {
     ) -> ReplaceEmailAddress {
         ReplaceEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             email: email.into(),
             body,
         }
@@ -46,11 +47,19 @@ impl EmailAddressApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ReplaceEmailAddress {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     email: String,
     body: crate::v1::types::ReplaceEmailAddressBody,
 }
 
 impl ReplaceEmailAddress {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -79,6 +88,7 @@ impl ReplaceEmailAddress {
         req.path_params(&[("email", email.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

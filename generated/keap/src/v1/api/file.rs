@@ -21,6 +21,7 @@ impl FileApi {
     pub fn list_files(&self) -> ListFiles {
         ListFiles {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             name: None,
@@ -39,6 +40,7 @@ impl FileApi {
     pub fn create_file(&self) -> CreateFile {
         CreateFile {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -53,6 +55,7 @@ impl FileApi {
     pub fn get_file(&self, file_id: crate::ids::NumId<crate::ids::File>) -> GetFile {
         GetFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
             optional_properties: None,
         }
@@ -69,6 +72,7 @@ impl FileApi {
     ) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
             body: None,
         }
@@ -85,6 +89,7 @@ impl FileApi {
     ) -> DeleteFile {
         DeleteFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
         }
     }
@@ -95,6 +100,7 @@ impl FileApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListFiles {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     name: Option<String>,
@@ -170,6 +176,13 @@ impl ListFiles {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -201,6 +214,10 @@ impl ListFiles {
         req.query("permission", &self.permission);
         req.query("type", &self.type_);
         req.query("viewable", &self.viewable);
+        req.options(
+            self.options,
+            &["contact_id", "limit", "name", "offset", "permission", "type", "viewable"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -260,10 +277,18 @@ impl crate::runtime::Paginated for ListFiles {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateFileBody>,
 }
 
 impl CreateFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// fileUpload
     ///
     /// Sets the request body.
@@ -299,6 +324,7 @@ impl CreateFile {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -308,6 +334,7 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::NumId<crate::ids::File>,
     optional_properties: Option<Vec<String>>,
 }
@@ -323,6 +350,13 @@ impl GetFile {
         self.optional_properties = Some(
             optional_properties.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -351,6 +385,7 @@ impl GetFile {
         );
         req.path_params(&[("fileId", file_id.as_str())]);
         req.query_repeat("optional_properties", &self.optional_properties);
+        req.options(self.options, &["optional_properties"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -360,11 +395,19 @@ impl GetFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::NumId<crate::ids::File>,
     body: Option<crate::v1::types::UpdateFileBody>,
 }
 
 impl UpdateFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// fileUpload
     ///
     /// Sets the request body.
@@ -402,6 +445,7 @@ impl UpdateFile {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -411,10 +455,18 @@ impl UpdateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::NumId<crate::ids::File>,
 }
 
 impl DeleteFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -436,6 +488,7 @@ impl DeleteFile {
             format!("/rest/v1/files/{file_id}"),
         );
         req.path_params(&[("fileId", file_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

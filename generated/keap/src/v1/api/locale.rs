@@ -17,6 +17,7 @@ impl LocaleApi {
     pub fn list_countries(&self) -> ListCountries {
         ListCountries {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -26,6 +27,7 @@ impl LocaleApi {
     pub fn list_provinces(&self, country_code: impl Into<String>) -> ListProvinces {
         ListProvinces {
             client: self.client.clone(),
+            options: Default::default(),
             country_code: country_code.into(),
         }
     }
@@ -36,6 +38,7 @@ impl LocaleApi {
     pub fn default_options(&self) -> DefaultOptions {
         DefaultOptions {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -45,9 +48,17 @@ impl LocaleApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCountries {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListCountries {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -66,12 +77,13 @@ impl ListCountries {
         crate::runtime::Response<crate::v1::types::ListCountriesResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listCountriesUsingGET",
             "/rest/v1/locales/countries",
             "/rest/v1/locales/countries".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -81,10 +93,18 @@ impl ListCountries {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProvinces {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     country_code: String,
 }
 
 impl ListProvinces {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -111,6 +131,7 @@ impl ListProvinces {
             format!("/rest/v1/locales/countries/{country_code}/provinces"),
         );
         req.path_params(&[("countryCode", country_code.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -120,9 +141,17 @@ impl ListProvinces {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DefaultOptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl DefaultOptions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -141,12 +170,13 @@ impl DefaultOptions {
         crate::runtime::Response<crate::v1::types::DefaultOptionsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "defaultOptionsUsingGET",
             "/rest/v1/locales/defaultOptions",
             "/rest/v1/locales/defaultOptions".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -21,6 +21,7 @@ impl NoteApi {
     pub fn list_notes(&self) -> ListNotes {
         ListNotes {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id: None,
             limit: None,
             offset: None,
@@ -36,6 +37,7 @@ impl NoteApi {
     pub fn create_note(&self, body: crate::v1::types::CreateNoteBody) -> CreateNote {
         CreateNote {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -48,6 +50,7 @@ impl NoteApi {
     pub fn retrieve_note_model(&self) -> RetrieveNoteModel {
         RetrieveNoteModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -62,6 +65,7 @@ impl NoteApi {
     ) -> CreateNoteCustomField {
         CreateNoteCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -74,6 +78,7 @@ impl NoteApi {
     pub fn get_note(&self, note_id: crate::ids::NumId<crate::ids::Note>) -> GetNote {
         GetNote {
             client: self.client.clone(),
+            options: Default::default(),
             note_id,
         }
     }
@@ -90,6 +95,7 @@ impl NoteApi {
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
+            options: Default::default(),
             note_id,
             body,
         }
@@ -106,6 +112,7 @@ impl NoteApi {
     ) -> DeleteNote {
         DeleteNote {
             client: self.client.clone(),
+            options: Default::default(),
             note_id,
         }
     }
@@ -121,6 +128,7 @@ impl NoteApi {
     ) -> UpdatePropertiesOnNote {
         UpdatePropertiesOnNote {
             client: self.client.clone(),
+            options: Default::default(),
             note_id,
             body: None,
         }
@@ -145,6 +153,7 @@ impl NoteApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNotes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -190,6 +199,13 @@ impl ListNotes {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -218,6 +234,7 @@ impl ListNotes {
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
         req.query("user_id", &self.user_id);
+        req.options(self.options, &["contact_id", "limit", "offset", "user_id"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -277,10 +294,18 @@ impl crate::runtime::Paginated for ListNotes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateNoteBody,
 }
 
 impl CreateNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -307,6 +332,7 @@ impl CreateNote {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -316,9 +342,17 @@ impl CreateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveNoteModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveNoteModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -337,12 +371,13 @@ impl RetrieveNoteModel {
         crate::runtime::Response<crate::v1::types::RetrieveNoteModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveNoteModelUsingGET",
             "/rest/v1/notes/model",
             "/rest/v1/notes/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -352,10 +387,18 @@ impl RetrieveNoteModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateNoteCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateNoteCustomFieldBody,
 }
 
 impl CreateNoteCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -382,6 +425,7 @@ impl CreateNoteCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -391,10 +435,18 @@ impl CreateNoteCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     note_id: crate::ids::NumId<crate::ids::Note>,
 }
 
 impl GetNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -419,6 +471,7 @@ impl GetNote {
             format!("/rest/v1/notes/{note_id}"),
         );
         req.path_params(&[("noteId", note_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -428,11 +481,19 @@ impl GetNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     note_id: crate::ids::NoteId,
     body: crate::v1::types::UpdateNoteBody,
 }
 
 impl UpdateNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -461,6 +522,7 @@ impl UpdateNote {
         req.path_params(&[("noteId", note_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -470,10 +532,18 @@ impl UpdateNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     note_id: crate::ids::NumId<crate::ids::Note>,
 }
 
 impl DeleteNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -495,6 +565,7 @@ impl DeleteNote {
             format!("/rest/v1/notes/{note_id}"),
         );
         req.path_params(&[("noteId", note_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -504,11 +575,19 @@ impl DeleteNote {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     note_id: crate::ids::NumId<crate::ids::Note>,
     body: Option<crate::v1::types::UpdatePropertiesOnNoteBody>,
 }
 
 impl UpdatePropertiesOnNote {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// note
     ///
     /// Sets the request body.
@@ -549,6 +628,7 @@ impl UpdatePropertiesOnNote {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -23,6 +23,7 @@ impl OpportunityApi {
     pub fn list_opportunities(&self) -> ListOpportunities {
         ListOpportunities {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             order: None,
@@ -40,6 +41,7 @@ impl OpportunityApi {
     pub fn update_opportunity(&self) -> UpdateOpportunity {
         UpdateOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -52,6 +54,7 @@ impl OpportunityApi {
     pub fn create_opportunity(&self) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -64,6 +67,7 @@ impl OpportunityApi {
     pub fn retrieve_opportunity_model(&self) -> RetrieveOpportunityModel {
         RetrieveOpportunityModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -78,6 +82,7 @@ impl OpportunityApi {
     ) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             opportunity_id,
             optional_properties: None,
         }
@@ -96,6 +101,7 @@ impl OpportunityApi {
     ) -> UpdatePropertiesOnOpportunity {
         UpdatePropertiesOnOpportunity {
             client: self.client.clone(),
+            options: Default::default(),
             opportunity_id,
         }
     }
@@ -108,6 +114,7 @@ impl OpportunityApi {
     pub fn list_opportunity_stage_pipelines(&self) -> ListOpportunityStagePipelines {
         ListOpportunityStagePipelines {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -144,6 +151,7 @@ impl OpportunityApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunities {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: Option<i32>,
     offset: Option<i32>,
     order: Option<crate::v1::types::ListOpportunitiesOrder>,
@@ -207,6 +215,13 @@ impl ListOpportunities {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -237,6 +252,10 @@ impl ListOpportunities {
         req.query("search_term", &self.search_term);
         req.query("stage_id", &self.stage_id);
         req.query("user_id", &self.user_id);
+        req.options(
+            self.options,
+            &["limit", "offset", "order", "search_term", "stage_id", "user_id"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -296,10 +315,18 @@ impl crate::runtime::Paginated for ListOpportunities {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::UpdateOpportunityBody>,
 }
 
 impl UpdateOpportunity {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// opportunity
     ///
     /// Sets the request body.
@@ -338,6 +365,7 @@ impl UpdateOpportunity {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -347,10 +375,18 @@ impl UpdateOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateOpportunityBody>,
 }
 
 impl CreateOpportunity {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// opportunity
     ///
     /// Sets the request body.
@@ -389,6 +425,7 @@ impl CreateOpportunity {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -398,9 +435,17 @@ impl CreateOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveOpportunityModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveOpportunityModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -419,12 +464,13 @@ impl RetrieveOpportunityModel {
         crate::runtime::Response<crate::v1::types::RetrieveOpportunityModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveOpportunityModelUsingGET",
             "/rest/v1/opportunities/model",
             "/rest/v1/opportunities/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -434,6 +480,7 @@ impl RetrieveOpportunityModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
     optional_properties: Option<Vec<String>>,
 }
@@ -449,6 +496,13 @@ impl GetOpportunity {
         self.optional_properties = Some(
             optional_properties.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -479,6 +533,7 @@ impl GetOpportunity {
         );
         req.path_params(&[("opportunityId", opportunity_id.as_str())]);
         req.query_repeat("optional_properties", &self.optional_properties);
+        req.options(self.options, &["optional_properties"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -488,10 +543,18 @@ impl GetOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnOpportunity {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     opportunity_id: crate::ids::NumId<crate::ids::Opportunity>,
 }
 
 impl UpdatePropertiesOnOpportunity {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -520,6 +583,7 @@ impl UpdatePropertiesOnOpportunity {
             format!("/rest/v1/opportunities/{opportunity_id}"),
         );
         req.path_params(&[("opportunityId", opportunity_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -529,9 +593,17 @@ impl UpdatePropertiesOnOpportunity {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOpportunityStagePipelines {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListOpportunityStagePipelines {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -555,12 +627,13 @@ impl ListOpportunityStagePipelines {
         >,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listOpportunityStagePipelinesUsingGET",
             "/rest/v1/opportunity/stage_pipeline",
             "/rest/v1/opportunity/stage_pipeline".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

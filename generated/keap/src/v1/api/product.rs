@@ -21,6 +21,7 @@ impl ProductApi {
     pub fn list_products(&self) -> ListProducts {
         ListProducts {
             client: self.client.clone(),
+            options: Default::default(),
             active: None,
             limit: None,
             offset: None,
@@ -38,6 +39,7 @@ impl ProductApi {
     ) -> CreateProduct {
         CreateProduct {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -53,6 +55,7 @@ impl ProductApi {
     pub fn list_products_from_sync_token(&self) -> ListProductsFromSyncToken {
         ListProductsFromSyncToken {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             sync_token: None,
@@ -68,6 +71,7 @@ impl ProductApi {
     ) -> RetrieveProduct {
         RetrieveProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -83,6 +87,7 @@ impl ProductApi {
     ) -> DeleteProduct {
         DeleteProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -99,6 +104,7 @@ impl ProductApi {
     ) -> UpdateProduct {
         UpdateProduct {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -116,6 +122,7 @@ impl ProductApi {
     ) -> CreateProductImage {
         CreateProductImage {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -130,6 +137,7 @@ impl ProductApi {
     ) -> DeleteProductImage {
         DeleteProductImage {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
         }
     }
@@ -146,6 +154,7 @@ impl ProductApi {
     ) -> CreateProductSubscription {
         CreateProductSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             body,
         }
@@ -161,6 +170,7 @@ impl ProductApi {
     ) -> RetrieveProductSubscription {
         RetrieveProductSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             subscription_id,
         }
@@ -178,6 +188,7 @@ impl ProductApi {
     ) -> DeleteProductSubscription {
         DeleteProductSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             product_id,
             subscription_id,
         }
@@ -189,6 +200,7 @@ impl ProductApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProducts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     active: Option<bool>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -219,6 +231,13 @@ impl ListProducts {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -246,6 +265,7 @@ impl ListProducts {
         req.query("active", &self.active);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["active", "limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -305,10 +325,18 @@ impl crate::runtime::Paginated for ListProducts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateProductBody,
 }
 
 impl CreateProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -335,6 +363,7 @@ impl CreateProduct {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -344,6 +373,7 @@ impl CreateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListProductsFromSyncToken {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: Option<i32>,
     offset: Option<i32>,
     sync_token: Option<String>,
@@ -374,6 +404,13 @@ impl ListProductsFromSyncToken {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -401,6 +438,7 @@ impl ListProductsFromSyncToken {
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
         req.query("sync_token", &self.sync_token);
+        req.options(self.options, &["limit", "offset", "sync_token"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -460,10 +498,18 @@ impl crate::runtime::Paginated for ListProductsFromSyncToken {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl RetrieveProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -490,6 +536,7 @@ impl RetrieveProduct {
             format!("/rest/v1/products/{product_id}"),
         );
         req.path_params(&[("productId", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -499,10 +546,18 @@ impl RetrieveProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl DeleteProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -524,6 +579,7 @@ impl DeleteProduct {
             format!("/rest/v1/products/{product_id}"),
         );
         req.path_params(&[("productId", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -533,11 +589,19 @@ impl DeleteProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateProduct {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::UpdateProductBody,
 }
 
 impl UpdateProduct {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -566,6 +630,7 @@ impl UpdateProduct {
         req.path_params(&[("productId", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -575,11 +640,19 @@ impl UpdateProduct {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductImage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::CreateProductImageBody,
 }
 
 impl CreateProductImage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -603,6 +676,7 @@ impl CreateProductImage {
         req.path_params(&[("productId", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -612,10 +686,18 @@ impl CreateProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductImage {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
 }
 
 impl DeleteProductImage {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -637,6 +719,7 @@ impl DeleteProductImage {
             format!("/rest/v1/products/{product_id}/image"),
         );
         req.path_params(&[("productId", product_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -646,11 +729,19 @@ impl DeleteProductImage {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateProductSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
     body: crate::v1::types::CreateProductSubscriptionBody,
 }
 
 impl CreateProductSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -679,6 +770,7 @@ impl CreateProductSubscription {
         req.path_params(&[("productId", product_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -688,11 +780,19 @@ impl CreateProductSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveProductSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
     subscription_id: crate::ids::NumId<crate::ids::Subscription>,
 }
 
 impl RetrieveProductSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -725,6 +825,7 @@ impl RetrieveProductSubscription {
                 ("subscriptionId", subscription_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -734,11 +835,19 @@ impl RetrieveProductSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteProductSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     product_id: crate::ids::NumId<crate::ids::Product>,
     subscription_id: crate::ids::NumId<crate::ids::Subscription>,
 }
 
 impl DeleteProductSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -766,6 +875,7 @@ impl DeleteProductSubscription {
                 ("subscriptionId", subscription_id.as_str()),
             ],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

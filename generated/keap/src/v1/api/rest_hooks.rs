@@ -31,6 +31,7 @@ impl RestHooksApi {
     pub fn list_stored_hook_subscriptions(&self) -> ListStoredHookSubscriptions {
         ListStoredHookSubscriptions {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -53,6 +54,7 @@ impl RestHooksApi {
     ) -> CreateAHookSubscription {
         CreateAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -65,6 +67,7 @@ impl RestHooksApi {
     pub fn list_hook_event_types(&self) -> ListHookEventTypes {
         ListHookEventTypes {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -81,6 +84,7 @@ impl RestHooksApi {
     ) -> RetrieveAHookSubscription {
         RetrieveAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             key: key.into(),
         }
     }
@@ -97,6 +101,7 @@ impl RestHooksApi {
     ) -> UpdateAHookSubscription {
         UpdateAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             key: key.into(),
             body,
         }
@@ -113,6 +118,7 @@ impl RestHooksApi {
     ) -> DeleteAHookSubscription {
         DeleteAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             key: key.into(),
         }
     }
@@ -139,6 +145,7 @@ impl RestHooksApi {
     ) -> VerifyAHookSubscriptionDelayed {
         VerifyAHookSubscriptionDelayed {
             client: self.client.clone(),
+            options: Default::default(),
             key: key.into(),
             x_hook_secret: x_hook_secret.into(),
         }
@@ -161,6 +168,7 @@ impl RestHooksApi {
     ) -> VerifyAHookSubscription {
         VerifyAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             key: key.into(),
         }
     }
@@ -171,9 +179,17 @@ impl RestHooksApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListStoredHookSubscriptions {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListStoredHookSubscriptions {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -197,12 +213,13 @@ impl ListStoredHookSubscriptions {
         >,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "list_stored_hook_subscriptions",
             "/rest/v1/hooks",
             "/rest/v1/hooks".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -212,10 +229,18 @@ impl ListStoredHookSubscriptions {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateAHookSubscriptionBody,
 }
 
 impl CreateAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -242,6 +267,7 @@ impl CreateAHookSubscription {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -251,9 +277,17 @@ impl CreateAHookSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListHookEventTypes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListHookEventTypes {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -267,12 +301,13 @@ impl ListHookEventTypes {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<Vec<String>>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "list_hook_event_types",
             "/rest/v1/hooks/event_keys",
             "/rest/v1/hooks/event_keys".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -282,10 +317,18 @@ impl ListHookEventTypes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     key: String,
 }
 
 impl RetrieveAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -312,6 +355,7 @@ impl RetrieveAHookSubscription {
             format!("/rest/v1/hooks/{key}"),
         );
         req.path_params(&[("key", key.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -321,11 +365,19 @@ impl RetrieveAHookSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     key: String,
     body: crate::v1::types::UpdateAHookSubscriptionBody,
 }
 
 impl UpdateAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -354,6 +406,7 @@ impl UpdateAHookSubscription {
         req.path_params(&[("key", key.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -363,10 +416,18 @@ impl UpdateAHookSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     key: String,
 }
 
 impl DeleteAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -388,6 +449,7 @@ impl DeleteAHookSubscription {
             format!("/rest/v1/hooks/{key}"),
         );
         req.path_params(&[("key", key.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -397,11 +459,19 @@ impl DeleteAHookSubscription {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct VerifyAHookSubscriptionDelayed {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     key: String,
     x_hook_secret: String,
 }
 
 impl VerifyAHookSubscriptionDelayed {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -431,6 +501,7 @@ impl VerifyAHookSubscriptionDelayed {
         );
         req.path_params(&[("key", key.as_str())]);
         req.header("X-Hook-Secret", &self.x_hook_secret);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -440,10 +511,18 @@ impl VerifyAHookSubscriptionDelayed {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct VerifyAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     key: String,
 }
 
 impl VerifyAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -470,6 +549,7 @@ impl VerifyAHookSubscription {
             format!("/rest/v1/hooks/{key}/verify"),
         );
         req.path_params(&[("key", key.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl SettingApi {
     pub fn get_configuration(&self) -> GetConfiguration {
         GetConfiguration {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -30,6 +31,7 @@ impl SettingApi {
     pub fn get_application_enabled(&self) -> GetApplicationEnabled {
         GetApplicationEnabled {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -43,6 +45,7 @@ impl SettingApi {
     pub fn get_contact_option_types(&self) -> GetContactOptionTypes {
         GetContactOptionTypes {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -52,9 +55,17 @@ impl SettingApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetConfiguration {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetConfiguration {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -73,12 +84,13 @@ impl GetConfiguration {
         crate::runtime::Response<crate::v1::types::GetConfigurationResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getConfigurationUsingGET",
             "/rest/v1/setting/application/configuration",
             "/rest/v1/setting/application/configuration".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -88,9 +100,17 @@ impl GetConfiguration {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetApplicationEnabled {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetApplicationEnabled {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -109,12 +129,13 @@ impl GetApplicationEnabled {
         crate::runtime::Response<crate::v1::types::GetApplicationEnabledResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getApplicationEnabledUsingGET",
             "/rest/v1/setting/application/enabled",
             "/rest/v1/setting/application/enabled".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -124,9 +145,17 @@ impl GetApplicationEnabled {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContactOptionTypes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetContactOptionTypes {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -145,12 +174,13 @@ impl GetContactOptionTypes {
         crate::runtime::Response<crate::v1::types::GetContactOptionTypesResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getContactOptionTypesUsingGET",
             "/rest/v1/setting/contact/optionTypes",
             "/rest/v1/setting/contact/optionTypes".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

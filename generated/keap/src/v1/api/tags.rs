@@ -21,6 +21,7 @@ impl TagsApi {
     pub fn list_tags(&self) -> ListTags {
         ListTags {
             client: self.client.clone(),
+            options: Default::default(),
             category: None,
             limit: None,
             name: None,
@@ -36,6 +37,7 @@ impl TagsApi {
     pub fn create_tag(&self, body: crate::v1::types::CreateTagBody) -> CreateTag {
         CreateTag {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl TagsApi {
     ) -> CreateTagCategory {
         CreateTagCategory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -63,6 +66,7 @@ impl TagsApi {
     pub fn get_tag(&self, id: crate::ids::NumId<crate::ids::Tag>) -> GetTag {
         GetTag {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -80,6 +84,7 @@ impl TagsApi {
     ) -> ListCompaniesForTagId {
         ListCompaniesForTagId {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             limit: None,
             offset: None,
@@ -99,6 +104,7 @@ impl TagsApi {
     ) -> ListContactsForTagId {
         ListContactsForTagId {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             limit: None,
             offset: None,
@@ -117,6 +123,7 @@ impl TagsApi {
     ) -> ApplyTagToContactIds {
         ApplyTagToContactIds {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             body,
         }
@@ -134,6 +141,7 @@ impl TagsApi {
     ) -> RemoveTagFromContactIds {
         RemoveTagFromContactIds {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             ids: ids.into_iter().map(Into::into).collect(),
         }
@@ -151,6 +159,7 @@ impl TagsApi {
     ) -> RemoveTagFromContactId {
         RemoveTagFromContactId {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
             contact_id,
         }
@@ -162,6 +171,7 @@ impl TagsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     category: Option<i64>,
     limit: Option<i32>,
     name: Option<String>,
@@ -201,6 +211,13 @@ impl ListTags {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -227,6 +244,7 @@ impl ListTags {
         req.query("limit", &self.limit);
         req.query("name", &self.name);
         req.query("offset", &self.offset);
+        req.options(self.options, &["category", "limit", "name", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -286,10 +304,18 @@ impl crate::runtime::Paginated for ListTags {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateTagBody,
 }
 
 impl CreateTag {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -316,6 +342,7 @@ impl CreateTag {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -325,10 +352,18 @@ impl CreateTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTagCategory {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateTagCategoryBody,
 }
 
 impl CreateTagCategory {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -355,6 +390,7 @@ impl CreateTagCategory {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -364,10 +400,18 @@ impl CreateTagCategory {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTag {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl GetTag {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -392,6 +436,7 @@ impl GetTag {
             format!("/rest/v1/tags/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -401,6 +446,7 @@ impl GetTag {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListCompaniesForTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -420,6 +466,13 @@ impl ListCompaniesForTagId {
     /// Sets the query parameter `offset`.
     pub fn offset(mut self, offset: impl Into<i32>) -> Self {
         self.offset = Some(offset.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -451,6 +504,7 @@ impl ListCompaniesForTagId {
         req.path_params(&[("tagId", tag_id.as_str())]);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -510,6 +564,7 @@ impl crate::runtime::Paginated for ListCompaniesForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactsForTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
     limit: Option<i32>,
     offset: Option<i32>,
@@ -529,6 +584,13 @@ impl ListContactsForTagId {
     /// Sets the query parameter `offset`.
     pub fn offset(mut self, offset: impl Into<i32>) -> Self {
         self.offset = Some(offset.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -560,6 +622,7 @@ impl ListContactsForTagId {
         req.path_params(&[("tagId", tag_id.as_str())]);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -619,11 +682,19 @@ impl crate::runtime::Paginated for ListContactsForTagId {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTagToContactIds {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
     body: crate::v1::types::ApplyTagToContactIdsBody,
 }
 
 impl ApplyTagToContactIds {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -654,6 +725,7 @@ impl ApplyTagToContactIds {
         req.path_params(&[("tagId", tag_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -663,11 +735,19 @@ impl ApplyTagToContactIds {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromContactIds {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
     ids: Vec<i64>,
 }
 
 impl RemoveTagFromContactIds {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -690,6 +770,7 @@ impl RemoveTagFromContactIds {
         );
         req.path_params(&[("tagId", tag_id.as_str())]);
         req.query_repeat("ids", &self.ids);
+        req.options(self.options, &["ids"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -699,11 +780,19 @@ impl RemoveTagFromContactIds {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagFromContactId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
 }
 
 impl RemoveTagFromContactId {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -728,6 +817,7 @@ impl RemoveTagFromContactId {
         req.path_params(
             &[("tagId", tag_id.as_str()), ("contactId", contact_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

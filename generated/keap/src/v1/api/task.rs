@@ -21,6 +21,7 @@ impl TaskApi {
     pub fn list_tasks(&self) -> ListTasks {
         ListTasks {
             client: self.client.clone(),
+            options: Default::default(),
             completed: None,
             contact_id: None,
             has_due_date: None,
@@ -44,6 +45,7 @@ impl TaskApi {
     pub fn create_task(&self, body: crate::v1::types::CreateTaskBody) -> CreateTask {
         CreateTask {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -56,6 +58,7 @@ impl TaskApi {
     pub fn retrieve_task_model(&self) -> RetrieveTaskModel {
         RetrieveTaskModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -70,6 +73,7 @@ impl TaskApi {
     ) -> CreateTaskCustomField {
         CreateTaskCustomField {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -84,6 +88,7 @@ impl TaskApi {
     pub fn list_tasks_for_current_user(&self) -> ListTasksForCurrentUser {
         ListTasksForCurrentUser {
             client: self.client.clone(),
+            options: Default::default(),
             completed: None,
             contact_id: None,
             has_due_date: None,
@@ -104,6 +109,7 @@ impl TaskApi {
     pub fn get_task(&self, task_id: crate::ids::TaskId) -> GetTask {
         GetTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
         }
     }
@@ -121,6 +127,7 @@ impl TaskApi {
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
             body,
         }
@@ -134,6 +141,7 @@ impl TaskApi {
     pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
         }
     }
@@ -151,6 +159,7 @@ impl TaskApi {
     ) -> UpdatePropertiesOnTask {
         UpdatePropertiesOnTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
             body,
         }
@@ -175,6 +184,7 @@ impl TaskApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTasks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     completed: Option<bool>,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     has_due_date: Option<bool>,
@@ -265,6 +275,13 @@ impl ListTasks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -298,6 +315,20 @@ impl ListTasks {
         req.query("since", &self.since);
         req.query("until", &self.until);
         req.query("user_id", &self.user_id);
+        req.options(
+            self.options,
+            &[
+                "completed",
+                "contact_id",
+                "has_due_date",
+                "limit",
+                "offset",
+                "order",
+                "since",
+                "until",
+                "user_id",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -357,10 +388,18 @@ impl crate::runtime::Paginated for ListTasks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateTaskBody,
 }
 
 impl CreateTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -387,6 +426,7 @@ impl CreateTask {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -396,9 +436,17 @@ impl CreateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveTaskModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveTaskModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -417,12 +465,13 @@ impl RetrieveTaskModel {
         crate::runtime::Response<crate::v1::types::RetrieveTaskModelResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveTaskModelUsingGET",
             "/rest/v1/tasks/model",
             "/rest/v1/tasks/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -432,10 +481,18 @@ impl RetrieveTaskModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTaskCustomField {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::CreateTaskCustomFieldBody,
 }
 
 impl CreateTaskCustomField {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -462,6 +519,7 @@ impl CreateTaskCustomField {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -471,6 +529,7 @@ impl CreateTaskCustomField {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTasksForCurrentUser {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     completed: Option<bool>,
     contact_id: Option<crate::ids::NumId<crate::ids::Contact>>,
     has_due_date: Option<bool>,
@@ -561,6 +620,13 @@ impl ListTasksForCurrentUser {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -594,6 +660,20 @@ impl ListTasksForCurrentUser {
         req.query("since", &self.since);
         req.query("until", &self.until);
         req.query("user_id", &self.user_id);
+        req.options(
+            self.options,
+            &[
+                "completed",
+                "contact_id",
+                "has_due_date",
+                "limit",
+                "offset",
+                "order",
+                "since",
+                "until",
+                "user_id",
+            ],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -653,10 +733,18 @@ impl crate::runtime::Paginated for ListTasksForCurrentUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
 }
 
 impl GetTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -681,6 +769,7 @@ impl GetTask {
             format!("/rest/v1/tasks/{task_id}"),
         );
         req.path_params(&[("taskId", task_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -690,11 +779,19 @@ impl GetTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
     body: crate::v1::types::UpdateTaskBody,
 }
 
 impl UpdateTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -723,6 +820,7 @@ impl UpdateTask {
         req.path_params(&[("taskId", task_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -732,10 +830,18 @@ impl UpdateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -757,6 +863,7 @@ impl DeleteTask {
             format!("/rest/v1/tasks/{task_id}"),
         );
         req.path_params(&[("taskId", task_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -766,11 +873,19 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdatePropertiesOnTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
     body: crate::v1::types::UpdatePropertiesOnTaskBody,
 }
 
 impl UpdatePropertiesOnTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -799,6 +914,7 @@ impl UpdatePropertiesOnTask {
         req.path_params(&[("taskId", task_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

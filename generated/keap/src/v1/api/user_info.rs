@@ -19,6 +19,7 @@ impl UserInfoApi {
     pub fn get_user_info(&self) -> GetUserInfo {
         GetUserInfo {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -28,9 +29,17 @@ impl UserInfoApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserInfo {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetUserInfo {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -49,12 +58,13 @@ impl GetUserInfo {
         crate::runtime::Response<crate::v1::types::GetUserInfoResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getUserInfoUsingGET",
             "/rest/v1/oauth/connect/userinfo",
             "/rest/v1/oauth/connect/userinfo".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

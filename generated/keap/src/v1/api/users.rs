@@ -21,6 +21,7 @@ impl UsersApi {
     pub fn list_users(&self) -> ListUsers {
         ListUsers {
             client: self.client.clone(),
+            options: Default::default(),
             include_inactive: None,
             include_partners: None,
             limit: None,
@@ -36,6 +37,7 @@ impl UsersApi {
     pub fn create_user(&self) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -51,6 +53,7 @@ impl UsersApi {
     ) -> GetUserSignature {
         GetUserSignature {
             client: self.client.clone(),
+            options: Default::default(),
             user_id,
         }
     }
@@ -61,6 +64,7 @@ impl UsersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListUsers {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     include_inactive: Option<bool>,
     include_partners: Option<bool>,
     limit: Option<i32>,
@@ -100,6 +104,13 @@ impl ListUsers {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -128,6 +139,10 @@ impl ListUsers {
         req.query("include_partners", &self.include_partners);
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(
+            self.options,
+            &["include_inactive", "include_partners", "limit", "offset"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -187,10 +202,18 @@ impl crate::runtime::Paginated for ListUsers {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateUser {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::v1::types::CreateUserBody>,
 }
 
 impl CreateUser {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// user
     ///
     /// Sets the request body.
@@ -226,6 +249,7 @@ impl CreateUser {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -235,10 +259,18 @@ impl CreateUser {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetUserSignature {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     user_id: crate::ids::NumId<crate::ids::User>,
 }
 
 impl GetUserSignature {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 401, 403, 404, 500.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -260,6 +292,7 @@ impl GetUserSignature {
             format!("/rest/v1/users/{user_id}/signature"),
         );
         req.path_params(&[("userId", user_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -109,11 +109,17 @@
 //! ## Quotas
 //!
 //! Before each request the client waits, first come first served and however many tasks share
-//! it, until the second, minute and day windows all have room. The defaults are the limits of
-//! Keap's API-key article: 5 per second, 120 per minute, 15,000 per day. Keap's newer pages
-//! publish more: `Quota::keap_key()` (10/s, 240/min, 30,000/day) for a key,
-//! `Quota::keap_oauth_app()` (1,500/min, 150,000/day) for an OAuth2 app; `Quota::custom(...)`
-//! sets your own. Within one process, every client of one credential (key, or OAuth2 app) and
+//! it, until the second, minute and day windows all have room. The limits follow the credential
+//! unless you set them with `.quota(...)`:
+//!
+//! | Preset | Limits | Default for |
+//! |---|---|---|
+//! | `Quota::api_key()` | 5/s, 120/min, 15,000/day (Keap's API-key article) | `Auth::api_key`, `Auth::bearer` |
+//! | `Quota::oauth2_app()` | 1,500/min, 150,000/day | `Auth::oauth2` |
+//! | `Quota::api_key_raised()` | 10/s, 240/min, 30,000/day (some newer Keap pages) | never: only if your account has them |
+//! | `Quota::custom(s, m, d)` | your own; `None` leaves a window unlimited | |
+//!
+//!  Within one process, every client of one credential (key, or OAuth2 app) and
 //! base URL shares one quota, as Keap counts: two clients built with the same key do not send
 //! twice the limit, and one built with other limits for that key is refused (`Error::Config`)
 //! rather than let both send more than either allows; `.own_quota()` on the builder counts a
@@ -139,7 +145,8 @@
 //! ```rust,no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = golden_parameters::Client::builder()
-//!     .quota(golden_parameters::Quota::keap_key())
+//!     .auth(golden_parameters::Auth::api_key("KEAP_API_KEY"))
+//!     .quota(golden_parameters::Quota::api_key()) // the default for a key, written out
 //!     .on_event(|event| eprintln!("{event:?}")) // quota waits, 429s, retries, token refreshes
 //!     .build()?;
 //! for budget in client.quota().await? {
@@ -191,8 +198,9 @@
 //! // Once, after the user authorizes the app: `TokenStore::save(&RedisTokens::new(..), &tokens)`.
 //! let tokens = RedisTokens::new(&redis, "keap-account-42");
 //! let auth = golden_parameters::Auth::oauth2_from_store("client-id", "client-secret", tokens).await?.build();
-//! // The same limits in every process.
-//! let limits = golden_parameters::Quota::keap_oauth_app();
+//! // The same limits in every process (where they differ, as in a rolling deploy, every
+//! // process keeps to the strictest of them).
+//! let limits = golden_parameters::Quota::oauth2_app();
 //! let quota = RedisQuota::new(&redis, &auth, limits.clone());
 //! let client = golden_parameters::Client::builder().auth(auth).quota(limits).quota_store(Arc::new(quota)).build()?;
 //! # Ok(())
@@ -213,8 +221,8 @@
 //! day. Turn on persistence (`appendonly yes`) to avoid that minute. A token refresh that cannot
 //! reach Redis fails with `Error::Auth` of kind `Store`, the tokens unchanged.
 //!
-//! **What to size.** Per key or app: five keys, one sorted-set entry per request of the last
-//! minute (about 100 bytes each: 240 entries for `Quota::keap_key()`, 1,500 for an OAuth2 app),
+//! **What to size.** Per key or app: six keys (one holds each active process's limits), one sorted-set entry per request of the last
+//! minute (about 100 bytes each: 120 entries for `Quota::api_key()`, 1,500 for `Quota::oauth2_app()`),
 //! under 200 KB in all. Per token pair: two keys. Per request: one script call (`EVALSHA`,
 //! about ten commands inside Redis), plus one per quota window a response reports in its headers
 //! (Keap's report three or four: the product's day, its minute, the tenant's minute and day). Keys are `{prefix}keap:{q:<hash>}:*` and

@@ -15,6 +15,7 @@ impl PeopleApi {
     pub fn create_person(&self, body: crate::types::Employee) -> CreatePerson {
         CreatePerson {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -25,10 +26,18 @@ impl PeopleApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePerson {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::Employee,
 }
 
 impl CreatePerson {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -50,6 +59,7 @@ impl CreatePerson {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -15,6 +15,7 @@ impl Transport2Api {
     pub fn get_transport(&self) -> GetTransport {
         GetTransport {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -24,9 +25,17 @@ impl Transport2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTransport {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetTransport {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -40,12 +49,13 @@ impl GetTransport {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<()>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getTransport",
             "/transport",
             "/transport".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl FilesApi {
     pub fn upload_file(&self, file: impl Into<crate::runtime::FilePart>) -> UploadFile {
         UploadFile {
             client: self.client.clone(),
+            options: Default::default(),
             file: file.into(),
             is_public: None,
         }
@@ -26,6 +27,7 @@ impl FilesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UploadFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file: crate::runtime::FilePart,
     is_public: Option<bool>,
 }
@@ -34,6 +36,13 @@ impl UploadFile {
     /// Sets the multipart field `is_public`.
     pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
         self.is_public = Some(is_public.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -61,6 +70,7 @@ impl UploadFile {
         );
         req.part_file("file", Some(self.file));
         req.part("is_public", &self.is_public);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

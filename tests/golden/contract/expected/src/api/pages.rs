@@ -15,6 +15,7 @@ impl PagesApi {
     pub fn get_page_html(&self, page_id: impl Into<String>) -> GetPageHtml {
         GetPageHtml {
             client: self.client.clone(),
+            options: Default::default(),
             page_id: page_id.into(),
         }
     }
@@ -25,10 +26,18 @@ impl PagesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetPageHtml {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     page_id: String,
 }
 
 impl GetPageHtml {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -51,6 +60,7 @@ impl GetPageHtml {
         );
         req.path_params(&[("page_id", page_id.as_str())]);
         req.accept("text/html");
+        req.options(self.options, &[]);
         self.client.transport().send_text(req).await
     }
 }

@@ -15,6 +15,7 @@ impl TasksApi {
     pub fn list_locales(&self) -> ListLocales {
         ListLocales {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -24,6 +25,7 @@ impl TasksApi {
     pub fn set_reminder(&self, body: crate::types::SetReminderBody) -> SetReminder {
         SetReminder {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -36,6 +38,7 @@ impl TasksApi {
     pub fn list_tasks(&self) -> ListTasks {
         ListTasks {
             client: self.client.clone(),
+            options: Default::default(),
             page_size: None,
             page_token: None,
             filter: None,
@@ -50,6 +53,7 @@ impl TasksApi {
     pub fn create_task(&self, body: crate::types::CreateTask) -> CreateTask {
         CreateTask {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -60,6 +64,7 @@ impl TasksApi {
     pub fn delete_task(&self, task_id: crate::ids::TaskId) -> DeleteTask {
         DeleteTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
         }
     }
@@ -78,6 +83,7 @@ impl TasksApi {
     ) -> UpdateTask {
         UpdateTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
             update_mask: None,
             body,
@@ -95,6 +101,7 @@ impl TasksApi {
     ) -> CompleteTask {
         CompleteTask {
             client: self.client.clone(),
+            options: Default::default(),
             task_id,
         }
     }
@@ -105,9 +112,17 @@ impl TasksApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListLocales {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListLocales {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -124,12 +139,13 @@ impl ListLocales {
         crate::runtime::Response<crate::types::ListLocalesResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listLocales",
             "/rest/v2/locales",
             "/rest/v2/locales".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -139,10 +155,18 @@ impl ListLocales {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct SetReminder {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::SetReminderBody,
 }
 
 impl SetReminder {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -164,6 +188,7 @@ impl SetReminder {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -173,6 +198,7 @@ impl SetReminder {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTasks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     page_size: Option<i32>,
     page_token: Option<String>,
     filter: Option<crate::runtime::FilterArg>,
@@ -221,6 +247,13 @@ impl ListTasks {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -248,6 +281,10 @@ impl ListTasks {
         req.filter("filter", &self.filter);
         req.query_csv("fields", &self.fields);
         req.query("order_by", &self.order_by);
+        req.options(
+            self.options,
+            &["page_size", "page_token", "filter", "fields", "order_by"],
+        );
         self.client.transport().send_json(req).await
     }
 }
@@ -301,10 +338,18 @@ impl crate::runtime::Paginated for ListTasks {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::CreateTask,
 }
 
 impl CreateTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -326,6 +371,7 @@ impl CreateTask {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -335,10 +381,18 @@ impl CreateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
 }
 
 impl DeleteTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -360,6 +414,7 @@ impl DeleteTask {
             format!("/rest/v2/tasks/{task_id}"),
         );
         req.path_params(&[("task_id", task_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -369,6 +424,7 @@ impl DeleteTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::TaskId,
     update_mask: Option<Vec<crate::types::UpdateTaskUpdateMaskItem>>,
     body: crate::types::CreateTask,
@@ -385,6 +441,13 @@ impl UpdateTask {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -436,6 +499,7 @@ impl UpdateTask {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -445,10 +509,18 @@ impl UpdateTask {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CompleteTask {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     task_id: crate::ids::NumId<crate::ids::Task>,
 }
 
 impl CompleteTask {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -470,6 +542,7 @@ impl CompleteTask {
             format!("/rest/v2/tasks/{task_id}:complete"),
         );
         req.path_params(&[("task_id", task_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

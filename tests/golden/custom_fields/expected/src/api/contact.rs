@@ -15,6 +15,7 @@ impl ContactApi {
     pub fn retrieve_contact_model(&self) -> RetrieveContactModel {
         RetrieveContactModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -24,6 +25,7 @@ impl ContactApi {
     pub fn get_contact(&self, contact_id: crate::ids::ContactId) -> GetContact {
         GetContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             fields: None,
         }
@@ -37,6 +39,7 @@ impl ContactApi {
     pub fn update_contact(&self, contact_id: crate::ids::ContactId) -> UpdateContact {
         UpdateContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             update_mask: None,
             body: None,
@@ -102,9 +105,17 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveContactModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveContactModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -118,12 +129,13 @@ impl RetrieveContactModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveContactModel",
             "/contacts/model",
             "/contacts/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -133,6 +145,7 @@ impl RetrieveContactModel {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     fields: Option<Vec<crate::types::ContactField>>,
 }
@@ -144,6 +157,13 @@ impl GetContact {
         fields: impl IntoIterator<Item = crate::types::ContactField>,
     ) -> Self {
         self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -169,6 +189,7 @@ impl GetContact {
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
         req.query_repeat("fields", &self.fields);
+        req.options(self.options, &["fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -178,6 +199,7 @@ impl GetContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
     update_mask: Option<Vec<crate::types::UpdateContactUpdateMaskItem>>,
     body: Option<crate::types::UpdateContactRequest>,
@@ -194,6 +216,13 @@ impl UpdateContact {
         >,
     ) -> Self {
         self.update_mask = Some(update_mask.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -256,6 +285,7 @@ impl UpdateContact {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(self.options, &["update_mask"]);
         self.client.transport().send_json(req).await
     }
 }

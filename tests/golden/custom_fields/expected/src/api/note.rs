@@ -15,6 +15,7 @@ impl NoteApi {
     pub fn retrieve_note_model(&self) -> RetrieveNoteModel {
         RetrieveNoteModel {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -37,9 +38,17 @@ impl NoteApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RetrieveNoteModel {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl RetrieveNoteModel {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -53,12 +62,13 @@ impl RetrieveNoteModel {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::ObjectModel>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "retrieveNoteModel",
             "/notes/model",
             "/notes/model".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

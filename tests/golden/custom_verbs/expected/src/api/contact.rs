@@ -15,6 +15,7 @@ impl ContactApi {
     pub fn link_contacts(&self, body: crate::types::LinkContactsBody) -> LinkContacts {
         LinkContacts {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -25,10 +26,18 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct LinkContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::types::LinkContactsBody,
 }
 
 impl LinkContacts {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -50,6 +59,7 @@ impl LinkContacts {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

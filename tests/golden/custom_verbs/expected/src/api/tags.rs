@@ -15,6 +15,7 @@ impl TagsApi {
     pub fn apply_tags(&self, tag_id: crate::ids::TagId) -> ApplyTags {
         ApplyTags {
             client: self.client.clone(),
+            options: Default::default(),
             tag_id,
         }
     }
@@ -25,10 +26,18 @@ impl TagsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ApplyTags {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     tag_id: crate::ids::TagId,
 }
 
 impl ApplyTags {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -50,6 +59,7 @@ impl ApplyTags {
             format!("/rest/v2/tags/{tag_id}/contacts:applyTags"),
         );
         req.path_params(&[("tag_id", tag_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

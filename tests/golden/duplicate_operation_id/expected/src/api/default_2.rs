@@ -15,6 +15,7 @@ impl Default2Api {
     pub fn get_thing(&self) -> GetThing {
         GetThing {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -24,6 +25,7 @@ impl Default2Api {
     pub fn get_thing_2(&self) -> GetThing2 {
         GetThing2 {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -33,9 +35,17 @@ impl Default2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThing {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetThing {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -49,12 +59,13 @@ impl GetThing {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<()>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getThing",
             "/a",
             "/a".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -64,9 +75,17 @@ impl GetThing {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThing2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetThing2 {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -80,12 +99,13 @@ impl GetThing2 {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<()>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getThing",
             "/b",
             "/b".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl TaskApi {
     pub fn list_tasks(&self) -> ListTasks {
         ListTasks {
             client: self.client.clone(),
+            options: Default::default(),
             status: None,
             types: None,
         }
@@ -26,6 +27,7 @@ impl TaskApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTasks {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     status: Option<crate::types::ListTasksStatus>,
     types: Option<Vec<crate::types::TaskType>>,
 }
@@ -43,6 +45,13 @@ impl ListTasks {
         types: impl IntoIterator<Item = impl Into<crate::types::TaskType>>,
     ) -> Self {
         self.types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -67,6 +76,7 @@ impl ListTasks {
         );
         req.query("status", &self.status);
         req.query_csv("types", &self.types);
+        req.options(self.options, &["status", "types"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -15,6 +15,7 @@ impl Default2Api {
     pub fn ping(&self) -> Ping {
         Ping {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -24,9 +25,17 @@ impl Default2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct Ping {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl Ping {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -45,12 +54,13 @@ impl Ping {
         crate::runtime::Response<std::collections::BTreeMap<String, i64>>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "ping",
             "/ping",
             "/ping".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl OrdersApi {
     ) -> CreatePayment {
         CreatePayment {
             client: self.client.clone(),
+            options: Default::default(),
             order_id,
             body,
         }
@@ -30,11 +31,19 @@ impl OrdersApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreatePayment {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     order_id: crate::ids::OrderId,
     body: crate::types::CreatePaymentRequest,
 }
 
 impl CreatePayment {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -58,6 +67,7 @@ impl CreatePayment {
         req.path_params(&[("order_id", order_id.as_str())]);
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -19,6 +19,7 @@ impl FilesApi {
     ) -> CreateFile {
         CreateFile {
             client: self.client.clone(),
+            options: Default::default(),
             file: file.into(),
             file_name: file_name.into(),
             is_public: None,
@@ -32,6 +33,7 @@ impl FilesApi {
     pub fn update_file(&self, file_id: crate::ids::FileId) -> UpdateFile {
         UpdateFile {
             client: self.client.clone(),
+            options: Default::default(),
             file_id,
             file: None,
             is_public: None,
@@ -44,6 +46,7 @@ impl FilesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file: crate::runtime::FilePart,
     file_name: String,
     is_public: Option<bool>,
@@ -60,6 +63,13 @@ impl CreateFile {
     /// Sets the multipart field `tags`.
     pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -89,6 +99,7 @@ impl CreateFile {
         req.part("file_name", &self.file_name);
         req.part("is_public", &self.is_public);
         req.part_repeat("tags", &self.tags);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -98,6 +109,7 @@ impl CreateFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     file_id: crate::ids::FileId,
     file: Option<crate::runtime::FilePart>,
     is_public: Option<bool>,
@@ -115,6 +127,13 @@ impl UpdateFile {
     /// Sets the multipart field `is_public`.
     pub fn is_public(mut self, is_public: impl Into<bool>) -> Self {
         self.is_public = Some(is_public.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -141,6 +160,7 @@ impl UpdateFile {
         req.path_params(&[("file_id", file_id.as_str())]);
         req.part_file("file", self.file);
         req.part("is_public", &self.is_public);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -19,6 +19,7 @@ impl Api2Api {
     ) -> Result2 {
         Result2 {
             client: self.client.clone(),
+            options: Default::default(),
             obj: obj.into(),
             id: id.into(),
             limit: None,
@@ -32,6 +33,7 @@ impl Api2Api {
     pub fn new(&self) -> New {
         New {
             client: self.client.clone(),
+            options: Default::default(),
             ids: None,
             x_ids: None,
             add: None,
@@ -46,6 +48,7 @@ impl Api2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct Result2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     obj: crate::types::Result2Obj,
     id: String,
     limit: Option<i64>,
@@ -62,6 +65,13 @@ impl Result2 {
     /// Sets the header `X-Obj`.
     pub fn x_obj(mut self, x_obj: impl Into<crate::types::Result2XObj>) -> Self {
         self.x_obj = Some(x_obj.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -91,6 +101,7 @@ impl Result2 {
         req.path_params(&[("obj", obj.as_str()), ("id", id.as_str())]);
         req.query("limit", &self.limit);
         req.header("X-Obj", &crate::runtime::simple_text(&self.x_obj));
+        req.options(self.options, &["limit"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -100,6 +111,7 @@ impl Result2 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct New {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     ids: Option<Vec<String>>,
     x_ids: Option<Vec<String>>,
     add: Option<String>,
@@ -141,6 +153,13 @@ impl New {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -165,6 +184,7 @@ impl New {
         req.query("add", &self.add);
         req.query_json_each("filters", self.filters.as_deref());
         req.query_json("q", &self.q);
+        req.options(self.options, &["ids", "add", "filters", "q"]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl FormsApi {
     pub fn into_2(&self) -> Into2 {
         Into2 {
             client: self.client.clone(),
+            options: Default::default(),
             meta: None,
             name: None,
         }
@@ -26,6 +27,7 @@ impl FormsApi {
     pub fn merge_patch(&self) -> MergePatch {
         MergePatch {
             client: self.client.clone(),
+            options: Default::default(),
             body: None,
         }
     }
@@ -36,6 +38,7 @@ impl FormsApi {
     pub fn upload(&self) -> Upload {
         Upload {
             client: self.client.clone(),
+            options: Default::default(),
             files: None,
             labels: None,
         }
@@ -47,6 +50,7 @@ impl FormsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct Into2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     meta: Option<crate::types::Into2BodyMeta>,
     name: Option<String>,
 }
@@ -61,6 +65,13 @@ impl Into2 {
     /// Sets the form field `name`.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -85,6 +96,7 @@ impl Into2 {
         );
         req.form("meta", &crate::runtime::json_text(&self.meta));
         req.form("name", &self.name);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -94,10 +106,18 @@ impl Into2 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct MergePatch {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: Option<crate::types::MergePatchBody>,
 }
 
 impl MergePatch {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sets the request body.
     pub fn body(mut self, body: impl Into<crate::types::MergePatchBody>) -> Self {
         self.body = Some(body.into());
@@ -127,6 +147,7 @@ impl MergePatch {
             req.json(&body);
             req.content_type("application/merge-patch+json");
         }
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -136,6 +157,7 @@ impl MergePatch {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct Upload {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     files: Option<Vec<crate::runtime::FilePart>>,
     labels: Option<Vec<crate::types::UploadBodyLabelsItem>>,
 }
@@ -156,6 +178,13 @@ impl Upload {
         labels: impl IntoIterator<Item = impl Into<crate::types::UploadBodyLabelsItem>>,
     ) -> Self {
         self.labels = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -180,6 +209,7 @@ impl Upload {
         );
         req.part_files("files", self.files);
         req.part_json("labels", &self.labels);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -17,6 +17,7 @@ impl LegacyApi {
     pub fn list_contacts_v1(&self) -> ListContactsV1 {
         ListContactsV1 {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             email: None,
@@ -35,6 +36,7 @@ impl LegacyApi {
     ) -> ListOrdersV1 {
         ListOrdersV1 {
             client: self.client.clone(),
+            options: Default::default(),
             limit: limit.into(),
             offset: offset.into(),
         }
@@ -46,6 +48,7 @@ impl LegacyApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContactsV1 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: Option<i32>,
     offset: Option<i32>,
     email: Option<String>,
@@ -69,6 +72,13 @@ impl ListContactsV1 {
     /// Sets the query parameter `email`.
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -99,6 +109,7 @@ impl ListContactsV1 {
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
         req.query("email", &self.email);
+        req.options(self.options, &["limit", "offset", "email"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -158,11 +169,19 @@ impl crate::runtime::Paginated for ListContactsV1 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListOrdersV1 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: i64,
     offset: i64,
 }
 
 impl ListOrdersV1 {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -187,6 +206,7 @@ impl ListOrdersV1 {
         );
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }

@@ -17,6 +17,7 @@ impl NotesApi {
     pub fn list_notes(&self) -> ListNotes {
         ListNotes {
             client: self.client.clone(),
+            options: Default::default(),
             page_size: None,
             page_token: None,
             fields: None,
@@ -29,6 +30,7 @@ impl NotesApi {
     pub fn list_tags_no_token(&self) -> ListTagsNoToken {
         ListTagsNoToken {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -38,6 +40,7 @@ impl NotesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListNotes {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     page_size: Option<i32>,
     page_token: Option<String>,
     fields: Option<Vec<crate::types::NoteField>>,
@@ -67,6 +70,13 @@ impl ListNotes {
         self
     }
 
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -92,6 +102,7 @@ impl ListNotes {
         req.query("page_size", &self.page_size);
         req.query("page_token", &self.page_token);
         req.query_csv("fields", &self.fields);
+        req.options(self.options, &["page_size", "page_token", "fields"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -145,9 +156,17 @@ impl crate::runtime::Paginated for ListNotes {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListTagsNoToken {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListTagsNoToken {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -166,12 +185,13 @@ impl ListTagsNoToken {
         crate::runtime::Response<crate::types::ListTagsNoTokenResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listTagsNoToken",
             "/tags",
             "/tags".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -22,6 +22,7 @@ impl NotesApi {
     ) -> UpdateNote {
         UpdateNote {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             note_id,
             update_mask: None,
@@ -43,6 +44,7 @@ impl NotesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct UpdateNote {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     note_id: crate::ids::NoteId,
     update_mask: Option<Vec<crate::types::UpdateNoteUpdateMaskItem>>,
@@ -103,6 +105,13 @@ impl UpdateNote {
     /// Sets the header `X-Trace`.
     pub fn x_trace(mut self, x_trace: impl Into<String>) -> Self {
         self.x_trace = Some(x_trace.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -174,6 +183,10 @@ impl UpdateNote {
         if let Some(body) = self.body {
             req.json(&body);
         }
+        req.options(
+            self.options,
+            &["update_mask", "fields", "page_size", "since", "report", "filter"],
+        );
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl FilesApi {
     pub fn get_file_data_2(&self, id: crate::ids::FileId) -> GetFileData2 {
         GetFileData2 {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -25,6 +26,7 @@ impl FilesApi {
     pub fn get_file_data(&self, id: impl Into<String>) -> GetFileData {
         GetFileData {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -35,10 +37,18 @@ impl FilesApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::FileId,
 }
 
 impl GetFileData2 {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -60,6 +70,7 @@ impl GetFileData2 {
             format!("/files/{id}/legacy"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -69,10 +80,18 @@ impl GetFileData2 {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetFileData {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl GetFileData {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -95,6 +114,7 @@ impl GetFileData {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("text/plain");
+        req.options(self.options, &[]);
         self.client.transport().send_text(req).await
     }
 }

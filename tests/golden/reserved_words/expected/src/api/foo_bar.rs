@@ -13,7 +13,10 @@ impl FooBarApi {
     ///
     /// Sends `GET /a`.
     pub fn a(&self) -> A {
-        A { client: self.client.clone() }
+        A {
+            client: self.client.clone(),
+            options: Default::default(),
+        }
     }
 }
 
@@ -22,9 +25,17 @@ impl FooBarApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct A {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl A {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -38,12 +49,13 @@ impl A {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<()>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "a",
             "/a",
             "/a".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

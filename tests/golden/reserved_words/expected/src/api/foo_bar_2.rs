@@ -13,7 +13,10 @@ impl FooBar2Api {
     ///
     /// Sends `GET /b`.
     pub fn b(&self) -> B {
-        B { client: self.client.clone() }
+        B {
+            client: self.client.clone(),
+            options: Default::default(),
+        }
     }
 }
 
@@ -22,9 +25,17 @@ impl FooBar2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct B {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl B {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -38,12 +49,13 @@ impl B {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<()>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "b",
             "/b",
             "/b".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl New2Api {
     pub fn get_thing_by_type(&self) -> GetThingByType {
         GetThingByType {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -24,6 +25,7 @@ impl New2Api {
     pub fn get_thing_by_type_2(&self, type_: impl Into<String>) -> GetThingByType2 {
         GetThingByType2 {
             client: self.client.clone(),
+            options: Default::default(),
             type_: type_.into(),
             self_: None,
             send_2: None,
@@ -37,9 +39,17 @@ impl New2Api {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThingByType {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl GetThingByType {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -53,12 +63,13 @@ impl GetThingByType {
     pub async fn send_with_response(
         self,
     ) -> Result<crate::runtime::Response<crate::types::Option2>, crate::Error> {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "getThing_by_type",
             "/things",
             "/things".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -68,6 +79,7 @@ impl GetThingByType {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetThingByType2 {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     type_: String,
     self_: Option<String>,
     send_2: Option<bool>,
@@ -90,6 +102,13 @@ impl GetThingByType2 {
     /// Sets the header `X-Request-Id`.
     pub fn x_request_id(mut self, x_request_id: impl Into<String>) -> Self {
         self.x_request_id = Some(x_request_id.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -117,6 +136,7 @@ impl GetThingByType2 {
         req.query("self", &self.self_);
         req.query("send", &self.send_2);
         req.header("X-Request-Id", &self.x_request_id);
+        req.options(self.options, &["self", "send"]);
         self.client.transport().send_json(req).await
     }
 }

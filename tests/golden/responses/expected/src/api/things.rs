@@ -15,6 +15,7 @@ impl ThingsApi {
     pub fn download_file(&self, id: crate::ids::FileId) -> DownloadFile {
         DownloadFile {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -25,6 +26,7 @@ impl ThingsApi {
     pub fn list_things(&self) -> ListThings {
         ListThings {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 
@@ -34,6 +36,7 @@ impl ThingsApi {
     pub fn delete_thing(&self, id: impl Into<String>) -> DeleteThing {
         DeleteThing {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -44,6 +47,7 @@ impl ThingsApi {
     pub fn publish_thing(&self, id: impl Into<String>) -> PublishThing {
         PublishThing {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -54,6 +58,7 @@ impl ThingsApi {
     pub fn get_webform_html(&self, id: impl Into<String>) -> GetWebformHtml {
         GetWebformHtml {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -64,10 +69,18 @@ impl ThingsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DownloadFile {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::FileId,
 }
 
 impl DownloadFile {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -90,7 +103,24 @@ impl DownloadFile {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("application/octet-stream");
-        self.client.transport().send_bytes(req).await
+        req.options(self.options, &[]);
+        self.client.transport().send_file(req).await
+    }
+
+    /// Sends the request and streams the file's bytes as they arrive
+    /// ([`Download`](crate::runtime::Download)), never holding the whole file.
+    pub async fn send_stream(self) -> Result<crate::runtime::Download, crate::Error> {
+        let id = crate::runtime::encode_path(&self.id);
+        let mut req = crate::runtime::Request::new(
+            crate::runtime::Method::GET,
+            "downloadFile",
+            "/files/{id}/content",
+            format!("/files/{id}/content"),
+        );
+        req.path_params(&[("id", id.as_str())]);
+        req.accept("application/octet-stream");
+        req.options(self.options, &[]);
+        self.client.transport().send_stream(req).await
     }
 }
 
@@ -99,9 +129,17 @@ impl DownloadFile {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListThings {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
 }
 
 impl ListThings {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -118,12 +156,13 @@ impl ListThings {
         crate::runtime::Response<crate::types::ListThingsResponse>,
         crate::Error,
     > {
-        let req = crate::runtime::Request::new(
+        let mut req = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "listThings",
             "/things",
             "/things".to_owned(),
         );
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -133,10 +172,18 @@ impl ListThings {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct DeleteThing {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl DeleteThing {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api). The spec lists error statuses 404.
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -158,6 +205,7 @@ impl DeleteThing {
             format!("/things/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -167,10 +215,18 @@ impl DeleteThing {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct PublishThing {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl PublishThing {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -192,6 +248,7 @@ impl PublishThing {
             format!("/things/{id}:publish"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -201,10 +258,18 @@ impl PublishThing {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetWebformHtml {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl GetWebformHtml {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -227,6 +292,7 @@ impl GetWebformHtml {
         );
         req.path_params(&[("id", id.as_str())]);
         req.accept("text/html");
+        req.options(self.options, &[]);
         self.client.transport().send_text(req).await
     }
 }

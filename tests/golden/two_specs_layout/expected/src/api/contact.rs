@@ -15,6 +15,7 @@ impl ContactApi {
     pub fn get_contact(&self, contact_id: crate::ids::ContactId) -> GetContact {
         GetContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
         }
     }
@@ -25,10 +26,18 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::ContactId,
 }
 
 impl GetContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -50,6 +59,7 @@ impl GetContact {
             format!("/rest/v2/contacts/{contact_id}"),
         );
         req.path_params(&[("contact_id", contact_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

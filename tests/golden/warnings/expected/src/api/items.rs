@@ -17,6 +17,7 @@ impl ItemsApi {
     pub fn get_item(&self, id: impl Into<String>) -> GetItem {
         GetItem {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -27,10 +28,18 @@ impl ItemsApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetItem {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: String,
 }
 
 impl GetItem {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -52,6 +61,7 @@ impl GetItem {
             format!("/items/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

@@ -15,6 +15,7 @@ impl AffiliateApi {
     pub fn list_payments(&self, affiliate_id: crate::ids::AffiliateId) -> ListPayments {
         ListPayments {
             client: self.client.clone(),
+            options: Default::default(),
             affiliate_id,
         }
     }
@@ -28,6 +29,7 @@ impl AffiliateApi {
     ) -> GetAffiliate {
         GetAffiliate {
             client: self.client.clone(),
+            options: Default::default(),
             id,
         }
     }
@@ -38,10 +40,18 @@ impl AffiliateApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListPayments {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     affiliate_id: crate::ids::AffiliateId,
 }
 
 impl ListPayments {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -63,6 +73,7 @@ impl ListPayments {
             format!("/rest/v1/affiliates/{affiliate_id}/payments"),
         );
         req.path_params(&[("affiliateId", affiliate_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }
@@ -72,10 +83,18 @@ impl ListPayments {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetAffiliate {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     id: crate::ids::NumId<crate::ids::Affiliate>,
 }
 
 impl GetAffiliate {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -97,6 +116,7 @@ impl GetAffiliate {
             format!("/rest/v1/affiliates/{id}"),
         );
         req.path_params(&[("id", id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -17,6 +17,7 @@ impl ContactApi {
     pub fn list_contacts(&self) -> ListContacts {
         ListContacts {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
         }
@@ -32,6 +33,7 @@ impl ContactApi {
     ) -> RemoveTagsFromContact {
         RemoveTagsFromContact {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             ids: ids.into(),
         }
@@ -47,6 +49,7 @@ impl ContactApi {
     ) -> RemoveTagsFromContactByTagId {
         RemoveTagsFromContactByTagId {
             client: self.client.clone(),
+            options: Default::default(),
             contact_id,
             tag_id,
         }
@@ -58,6 +61,7 @@ impl ContactApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct ListContacts {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     limit: Option<i32>,
     offset: Option<i32>,
 }
@@ -72,6 +76,13 @@ impl ListContacts {
     /// Sets the query parameter `offset`.
     pub fn offset(mut self, offset: impl Into<i32>) -> Self {
         self.offset = Some(offset.into());
+        self
+    }
+
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -96,6 +107,7 @@ impl ListContacts {
         );
         req.query("limit", &self.limit);
         req.query("offset", &self.offset);
+        req.options(self.options, &["limit", "offset"]);
         self.client.transport().send_json(req).await
     }
 }
@@ -155,11 +167,19 @@ impl crate::runtime::Paginated for ListContacts {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContact {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     ids: String,
 }
 
 impl RemoveTagsFromContact {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -182,6 +202,7 @@ impl RemoveTagsFromContact {
         );
         req.path_params(&[("contactId", contact_id.as_str())]);
         req.query("ids", &self.ids);
+        req.options(self.options, &["ids"]);
         self.client.transport().send_empty(req).await
     }
 }
@@ -191,11 +212,19 @@ impl RemoveTagsFromContact {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct RemoveTagsFromContactByTagId {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     contact_id: crate::ids::NumId<crate::ids::Contact>,
     tag_id: crate::ids::NumId<crate::ids::Tag>,
 }
 
 impl RemoveTagsFromContactByTagId {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -220,6 +249,7 @@ impl RemoveTagsFromContactByTagId {
         req.path_params(
             &[("contactId", contact_id.as_str()), ("tagId", tag_id.as_str())],
         );
+        req.options(self.options, &[]);
         self.client.transport().send_empty(req).await
     }
 }

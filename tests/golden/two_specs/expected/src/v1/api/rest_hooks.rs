@@ -18,6 +18,7 @@ impl RestHooksApi {
     ) -> CreateAHookSubscription {
         CreateAHookSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -28,10 +29,18 @@ impl RestHooksApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct CreateAHookSubscription {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     body: crate::v1::types::RestHookRequest,
 }
 
 impl CreateAHookSubscription {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -53,6 +62,7 @@ impl CreateAHookSubscription {
         );
         let body = self.body;
         req.json(&body);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

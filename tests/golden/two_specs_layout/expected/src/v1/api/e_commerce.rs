@@ -16,6 +16,7 @@ impl ECommerceApi {
     pub fn get_transaction(&self, transaction_id: impl Into<i64>) -> GetTransaction {
         GetTransaction {
             client: self.client.clone(),
+            options: Default::default(),
             transaction_id: transaction_id.into(),
         }
     }
@@ -26,10 +27,18 @@ impl ECommerceApi {
 #[must_use = "a request does nothing until you `.send().await` it"]
 pub struct GetTransaction {
     client: crate::Client,
+    options: crate::runtime::RequestOptions,
     transaction_id: i64,
 }
 
 impl GetTransaction {
+    /// Per-request options: timeout, retries, extra headers and query parameters
+    /// ([`RequestOptions`](crate::runtime::RequestOptions)).
+    pub fn options(mut self, options: crate::runtime::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request. Non-2xx answers are [`Error::Api`](crate::Error::Api).
     ///
     /// Await it: `.send().await` is `Result<T, Error>`. Nothing is sent before.
@@ -56,6 +65,7 @@ impl GetTransaction {
             format!("/rest/v1/transactions/{transaction_id}"),
         );
         req.path_params(&[("transactionId", transaction_id.as_str())]);
+        req.options(self.options, &[]);
         self.client.transport().send_json(req).await
     }
 }

@@ -1,0 +1,128 @@
+//! Batch answers that report per record: Keap answers 2xx to "apply this tag to these
+//! contacts" (and to adding contacts to a sequence, deleting emails) with a map of each
+//! record's id to its own outcome, some of which are failures. A 2xx must not hide them:
+//! any record that failed makes the call an [`Error::PartlyFailed`] that lists them all.
+
+use super::error::Error;
+use super::response::Response;
+use serde::Serialize;
+use std::fmt;
+
+/// A batch call Keap answered 2xx while some records failed: each record's id with Keap's
+/// status for it (`CONTACT_NOT_FOUND`, `NO_PERMISSION`, `FAILED`, ...). The records in
+/// [`succeeded`](Self::succeeded) took effect (or were already so: `DUPLICATE`,
+/// `ALREADY_IN_SEQUENCE`); resend only [`failed`](Self::failed) ones, after fixing why.
+#[derive(Debug, Clone)]
+pub struct PartialFailure {
+    /// The operationId.
+    pub operation: &'static str,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// Keap's `x-request-id`.
+    pub request_id: Option<String>,
+    /// Records that failed: (id, Keap's status), in the answer's order.
+    pub failed: Vec<(String, String)>,
+    /// Records that succeeded or already were as asked: (id, Keap's status).
+    pub succeeded: Vec<(String, String)>,
+}
+
+impl fmt::Display for PartialFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} of {} records failed",
+            self.operation,
+            self.failed.len(),
+            self.failed.len() + self.succeeded.len()
+        )?;
+        for (i, (id, status)) in self.failed.iter().take(10).enumerate() {
+            f.write_str(if i == 0 { ": " } else { ", " })?;
+            write!(f, "{id} {status}")?;
+        }
+        if self.failed.len() > 10 {
+            write!(f, ", and {} more", self.failed.len() - 10)?;
+        }
+        f.write_str(" (the others took effect; `PartialFailure::failed` lists them all)")
+    }
+}
+
+/// Whether a per-record status means the record is as asked.
+fn succeeded(status: &str) -> bool {
+    let s = status.trim().to_ascii_uppercase();
+    s == "SUCCESS" || s == "OK" || s == "DUPLICATE" || s.starts_with("ALREADY_")
+}
+
+/// Checks a batch answer whose body is (or holds, as properties) maps of record id to
+/// status: every record succeeded, or the call fails with [`Error::PartlyFailed`].
+/// Generated code calls it on the operations that answer this way.
+pub fn per_record<T: Serialize>(operation: &'static str, response: Response<T>) -> Result<Response<T>, Error> {
+    let Ok(value) = serde_json::to_value(response.body()) else { return Ok(response) };
+    let mut failure = PartialFailure {
+        operation,
+        status: response.status(),
+        request_id: response.request_id().map(str::to_owned),
+        failed: Vec::new(),
+        succeeded: Vec::new(),
+    };
+    let mut read = |map: &serde_json::Map<String, serde_json::Value>| {
+        for (id, status) in map {
+            let status = status.as_str().map_or_else(|| status.to_string(), str::to_owned);
+            if succeeded(&status) {
+                failure.succeeded.push((id.clone(), status));
+            } else {
+                failure.failed.push((id.clone(), status));
+            }
+        }
+    };
+    let is_outcomes = |map: &serde_json::Map<String, serde_json::Value>| map.values().all(serde_json::Value::is_string);
+    match &value {
+        serde_json::Value::Object(map) if is_outcomes(map) => read(map),
+        serde_json::Value::Object(map) => {
+            for inner in map.values() {
+                if let serde_json::Value::Object(inner) = inner {
+                    if is_outcomes(inner) {
+                        read(inner);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    if failure.failed.is_empty() {
+        return Ok(response);
+    }
+    tracing::warn!(operation, failed = failure.failed.len(), "keap: a batch call answered 2xx with failed records");
+    Err(Error::PartlyFailed(Box::new(failure)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: serde_json::Value) -> Response<serde_json::Value> {
+        Response::new(200, Default::default(), body)
+    }
+
+    #[test]
+    fn failed_records_fail_the_call_and_name_each_one() {
+        let body = serde_json::json!({"results": {"1": "SUCCESS", "2": "DUPLICATE", "3": "CONTACT_NOT_FOUND"}});
+        match per_record("applyTags", answer(body)) {
+            Err(Error::PartlyFailed(f)) => {
+                assert_eq!(f.failed, [("3".to_string(), "CONTACT_NOT_FOUND".to_string())]);
+                assert_eq!(f.succeeded.len(), 2);
+                let text = f.to_string();
+                assert!(text.contains("1 of 3 records failed: 3 CONTACT_NOT_FOUND"), "{text}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let top_level = serde_json::json!({"7": "FAILURE", "8": "SUCCESS"});
+        assert!(matches!(per_record("op", answer(top_level)), Err(Error::PartlyFailed(_))));
+    }
+
+    #[test]
+    fn all_succeeded_or_already_so_passes() {
+        let body = serde_json::json!({"add_to_sequence_results": {"1": "SUCCESS", "2": "ALREADY_IN_SEQUENCE"}});
+        assert!(per_record("op", answer(body)).is_ok());
+        assert!(per_record("op", answer(serde_json::json!({}))).is_ok());
+    }
+}
