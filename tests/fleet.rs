@@ -532,3 +532,59 @@ async fn a_v1_process_and_a_v2_process_keep_to_one_quota() {
     assert!(second <= per_second as usize, "{second} requests of v1 and v2 arrived within one second");
     assert_eq!(sum(&lines, "other") + sum(&lines, "store_errors"), 0, "{lines:?}");
 }
+
+/// Managed Redis: TLS only, an ACL user, a certificate from a private CA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_redis_with_an_acl_user_and_a_private_ca_serves_the_quota_and_the_tokens() {
+    use redis_server::{TLS_PASSWORD, TLS_USER};
+    let server = RedisServer::start_tls();
+    let (ca, url) = (server.ca_pem(), server.tls_url(TLS_USER, TLS_PASSWORD));
+    let redis = Redis::open_tls(&url, &ca).unwrap().prefix("fleet-test:");
+    let auth = Auth::api_key(unique("key"));
+    let store = RedisQuota::new(&redis, &auth, Quota::custom(Some(2), Some(100), None));
+    let now = SystemTime::now();
+    for _ in 0..2 {
+        assert!(matches!(store.try_acquire(now).await.unwrap(), keap::runtime::Decision::Send));
+    }
+    match store.try_acquire(now).await.unwrap() {
+        keap::runtime::Decision::Wait(w) => assert_eq!(w.window, Window::Second),
+        other => panic!("the quota is kept over TLS: {other:?}"),
+    }
+    assert_eq!(store.budget(now).await.unwrap()[1].remaining, Some(98));
+    let tokens = RedisTokens::new(&redis, &unique("account"));
+    tokens.save(&Tokens::new("at-1", "rt-1", None)).await.unwrap();
+    assert_eq!(tokens.load().await.unwrap().unwrap().refresh_token.expose(), "rt-1");
+    let shown = format!("{redis:?} {store:?} {tokens:?}");
+    assert!(!shown.contains(TLS_PASSWORD) && !shown.contains("s3cret"), "{shown}");
+
+    // Each failure names the Redis and its cause, never the password.
+    let wrong = tls_failure(Redis::open_tls(&server.tls_url(TLS_USER, "wrong-pw"), &ca).unwrap(), server.port).await;
+    assert!(wrong.contains("authentication failed"), "{wrong}");
+    // The public roots do not know the private CA.
+    let untrusted = tls_failure(Redis::open(&url).unwrap(), server.port).await;
+    assert!(untrusted.contains("certificate") && untrusted.contains("open_tls"), "{untrusted}");
+    // Plain TCP to the TLS port.
+    let plain = format!("redis://{TLS_USER}:{TLS_PASSWORD}@127.0.0.1:{}/", server.port).replace('%', "%25");
+    let plain = tls_failure(Redis::open(&plain).unwrap(), server.port).await;
+    assert!(plain.contains("rediss://"), "{plain}");
+    eprintln!("TLS failures:\n  {wrong}\n  {untrusted}\n  {plain}");
+
+    // A CA is for TLS only, and must be a certificate.
+    let e = Redis::open_tls(&format!("redis://:{TLS_PASSWORD}@127.0.0.1:1/"), &ca).unwrap_err().to_string();
+    assert!(e.contains("rediss://") && !e.contains("s3cret"), "{e}");
+    let e = Redis::open_tls(&url, b"not a certificate").unwrap_err().to_string();
+    assert!(e.contains("no PEM certificate") && !e.contains("s3cret"), "{e}");
+    let e = Redis::open(&format!("{url}#insecure")).unwrap_err().to_string();
+    assert!(e.contains("open_tls") && !e.contains("s3cret"), "{e}");
+}
+
+/// The message of a quota decision that fails on `redis`, checked to name the Redis at `port`
+/// and to hold no password.
+async fn tls_failure(redis: Redis, port: u16) -> String {
+    let redis = redis.command_timeout(Duration::from_millis(500));
+    let e = RedisQuota::new(&redis, &Auth::api_key("k"), Quota::default()).try_acquire(SystemTime::now()).await;
+    let message = e.unwrap_err().to_string();
+    assert!(message.contains(&format!("Redis at 127.0.0.1:{port}")), "{message}");
+    assert!(!message.contains("s3cret") && !message.contains("wrong-pw"), "{message}");
+    message
+}

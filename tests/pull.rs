@@ -19,6 +19,7 @@ fn pin_2_0_18(root: &std::path::Path) {
     let v1 = std::fs::read(specs.join("v1/keap-v1-livedocs-2025-11-05.json")).unwrap();
     let pin = Pin {
         crate_version: "0.3.1".into(),
+        repository: None,
         specs: vec![
             SpecPin {
                 name: "v2".into(),

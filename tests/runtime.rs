@@ -967,3 +967,153 @@ mod per_request {
         assert_eq!(streamed.bytes().await.unwrap(), b"hello world");
     }
 }
+
+mod raw_calls {
+    use super::*;
+    use keap::runtime::Method;
+
+    #[tokio::test]
+    async fn a_raw_call_is_paced_by_the_same_quota_as_typed_calls_and_carries_the_key() {
+        let server = serve(|seen, _| match seen.method.as_str() {
+            "POST" => Reply::json(201, r#"{"id":"7","name":"new"}"#),
+            _ => Reply::json(200, CONTACTS),
+        })
+        .await;
+        let clock = FakeClock::new();
+        let c = Client::builder()
+            .base_url(&server.url)
+            .auth(Auth::api_key("raw-key"))
+            .clock(clock.clone())
+            .quota(Quota::custom(Some(1), None, None))
+            .own_quota()
+            .build()
+            .unwrap();
+        c.contact().list_contacts().send().await.unwrap();
+        let made = c
+            .raw(Method::POST, "/rest/v2/new_things")
+            .query("mode", "a b")
+            .json(&serde_json::json!({"name": "new"}))
+            .send_json::<std::collections::BTreeMap<String, String>>()
+            .await
+            .unwrap();
+        assert_eq!((made.status(), made.body()["id"].as_str()), (201, "7"));
+        assert!(clock.slept() >= Duration::from_secs(1), "the raw call waited for the typed call's second");
+        let value = c.raw(Method::GET, "/rest/v2/contacts").send_value().await.unwrap();
+        assert_eq!(value.body()["contacts"][0]["given_name"], "Ada");
+        assert!(clock.slept() >= Duration::from_secs(2));
+        let seen = server.seen();
+        assert_eq!(seen[1].target, "/rest/v2/new_things?mode=a%20b");
+        assert_eq!(seen[1].header("x-keap-api-key"), Some("raw-key"));
+        assert_eq!(seen[1].body, br#"{"name":"new"}"#);
+    }
+
+    #[tokio::test]
+    async fn a_raw_write_is_not_repeated_and_its_errors_are_typed() {
+        let server = serve(|_, _| Reply::json(503, r#"{"message":"busy"}"#)).await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("k"), &clock);
+        let e = c.raw(Method::POST, "/rest/v2/things").form("a", "1").send_value().await.unwrap_err();
+        assert_eq!(e.status(), Some(503));
+        assert_eq!(server.seen().len(), 1, "a POST that reached Keap is never sent twice");
+        assert_eq!(server.seen()[0].body, b"a=1");
+        c.raw(Method::GET, "/rest/v2/things").send_text().await.unwrap_err();
+        assert_eq!(server.seen().len(), 1 + 4, "a GET is retried by the client's policy");
+        for bad in ["rest/v2/x", "/rest/v2/x?a=1", "/rest/../v1/x", "https://evil.example/x", "/a b"] {
+            match c.raw(Method::GET, bad).send_value().await {
+                Err(e @ Error::InvalidRequest(_)) => assert!(e.to_string().contains("nothing was sent"), "{e}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(server.seen().len(), 5);
+    }
+}
+
+mod interceptors {
+    use super::*;
+    use keap::runtime::{AfterAttempt, BeforeAttempt, Interceptor, InterceptorFuture, RequestOptions};
+
+    /// Records what it sees, adds a correlation header, and can be told to misbehave.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        seen: Arc<Mutex<Vec<String>>>,
+        set_key: bool,
+        panic: bool,
+        hang: bool,
+    }
+
+    impl Interceptor for Recorder {
+        fn before_attempt<'a>(&'a self, a: &'a mut BeforeAttempt) -> InterceptorFuture<'a> {
+            Box::pin(async move {
+                assert!(!self.panic, "interceptor bug");
+                if self.hang {
+                    std::future::pending::<()>().await;
+                }
+                self.seen.lock().unwrap().push(format!("before {} {} #{}", a.operation, a.method, a.attempt));
+                a.headers.insert("x-correlation-id", format!("corr-{}", a.attempt).parse().unwrap());
+                // Removing the key is not possible (it is not in the map); replacing it is refused.
+                a.headers.remove("x-keap-api-key");
+                if self.set_key {
+                    a.headers.insert("x-keap-api-key", "stolen".parse().unwrap());
+                }
+                Ok(())
+            })
+        }
+
+        fn after_attempt<'a>(&'a self, a: &'a AfterAttempt) -> InterceptorFuture<'a> {
+            Box::pin(async move {
+                self.seen.lock().unwrap().push(format!("after #{} {:?}", a.attempt, a.status));
+                Ok(())
+            })
+        }
+    }
+
+    fn built(server: &mock::Mock, clock: &Arc<FakeClock>, recorder: Recorder) -> Client {
+        Client::builder()
+            .base_url(&server.url)
+            .auth(Auth::api_key("the-key"))
+            .clock(clock.clone())
+            .interceptor(recorder)
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_interceptor_sees_every_attempt_in_order_and_cannot_touch_the_key() {
+        let server = serve(|_, n| if n == 0 { Reply::json(503, "{}") } else { Reply::json(200, CONTACTS) }).await;
+        let clock = FakeClock::new();
+        let recorder = Recorder::default();
+        let c = built(&server, &clock, recorder.clone());
+        c.contact().list_contacts().send().await.unwrap();
+        assert_eq!(
+            *recorder.seen.lock().unwrap(),
+            ["before listContacts GET #1", "after #1 Some(503)", "before listContacts GET #2", "after #2 Some(200)",]
+        );
+        let seen = server.seen();
+        assert_eq!(seen[0].header("x-correlation-id"), Some("corr-1"));
+        assert_eq!(seen[1].header("x-correlation-id"), Some("corr-2"));
+        assert!(seen.iter().all(|s| s.header("x-keap-api-key") == Some("the-key")), "the key is always sent");
+    }
+
+    #[tokio::test]
+    async fn an_interceptor_that_sets_the_key_panics_or_hangs_stops_the_request_with_its_own_error() {
+        let server = serve(|_, _| Reply::json(200, CONTACTS)).await;
+        let clock = FakeClock::new();
+        let quick = || RequestOptions::new().timeout(Duration::from_millis(100));
+        for (recorder, expected) in [
+            (Recorder { set_key: true, ..Default::default() }, "x-keap-api-key"),
+            (Recorder { panic: true, ..Default::default() }, "panicked: interceptor bug"),
+            (Recorder { hang: true, ..Default::default() }, "did not finish within 100 ms"),
+        ] {
+            let c = built(&server, &clock, recorder);
+            let call = c.contact().list_contacts().options(quick()).send();
+            match tokio::time::timeout(Duration::from_secs(10), call).await.expect("never a hang") {
+                Err(e @ Error::Interceptor { .. }) => {
+                    assert!(e.to_string().contains(expected) && e.to_string().contains("before_attempt"), "{e}");
+                    assert!(!e.maybe_sent());
+                }
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+        assert!(server.seen().is_empty(), "nothing was sent");
+    }
+}

@@ -350,22 +350,31 @@ async fn a_body_that_does_not_decode_says_where_down_to_the_list_item() {
 #[derive(Clone, Default)]
 struct Events(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
+struct Text(String);
+
+impl tracing::field::Visit for Text {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
 impl tracing::Subscriber for Events {
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = Text(format!("SPAN {} ", span.metadata().name()));
+        span.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
         tracing::span::Id::from_u64(1)
     }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut text = Text("RECORD ".into());
+        values.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
+    }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
-        struct Text(String);
-        impl tracing::field::Visit for Text {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!("{}={value:?} ", field.name()));
-            }
-        }
         let mut text = Text(format!("{} ", event.metadata().level()));
         event.record(&mut text);
         self.0.lock().unwrap().push(text.0);
@@ -623,4 +632,45 @@ async fn timeout_and_user_agent_are_kept_with_a_given_http_client() {
     let e =
         tokio::time::timeout(Duration::from_secs(30), slow).await.expect("the builder's timeout applies").unwrap_err();
     assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_request_span_carries_opentelemetry_names_and_the_quota() {
+    let server = serve(|_, n| match n {
+        0 => Reply::json(503, "{}"),
+        1 => Reply::json(200, r#"{"contacts":[]}"#)
+            .header("x-keap-product-throttle-available", "17")
+            .header("x-keap-product-throttle-time-unit", "minute"),
+        _ => Reply::json(404, "{}"),
+    })
+    .await;
+    let c = keap::Client::builder()
+        .base_url(&server.url)
+        .auth(keap::Auth::api_key("k"))
+        .retry(RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let events = Events::default();
+    {
+        let _guard = tracing::subscriber::set_default(events.clone());
+        c.contact().list_contacts().send().await.unwrap();
+        c.contact().get_contact(keap::ids::Id::new("9")).send().await.unwrap_err();
+    }
+    let events = events.0.lock().unwrap().join("\n");
+    for expected in [
+        r#"otel.name=GET /rest/v2/contacts otel.kind="client" http.request.method=GET url.template="/rest/v2/contacts""#,
+        r#"server.address=127.0.0.1 server.port="#,
+        r#"keap.operation="listContacts""#,
+        "http.response.status_code=503",
+        "http.request.resend_count=1",
+        "http.response.status_code=200",
+        r#"keap.quota.remaining=17"#,
+        r#"keap.quota.window="minute""#,
+        r#"url.template="/rest/v2/contacts/{contact_id}""#,
+        r#"otel.status_code="ERROR""#,
+        r#"error.type="404""#,
+    ] {
+        assert!(events.contains(expected), "missing `{expected}` in:\n{events}");
+    }
+    assert!(!events.contains("\"k\""), "no credential in a span: {events}");
 }

@@ -21,7 +21,7 @@ pub mod testdata;
 pub use diag::{Error, Result, Warning};
 pub use emit::Files;
 pub use openapiv3;
-pub use options::{Options, Runtime};
+pub use options::{check_repository_url, Options, Runtime};
 
 /// The generated crate and what was odd in the spec.
 pub struct Generated {

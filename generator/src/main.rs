@@ -107,6 +107,10 @@ struct GenArgs {
     /// says it per spec).
     #[arg(long)]
     keep_unknown_fields: bool,
+    /// The generated crate's source repository URL, for its manifest (default: the pin's
+    /// `repository`); without one the crate is marked `publish = false`.
+    #[arg(long, value_name = "URL")]
+    repository: Option<String>,
 }
 
 /// How a command fails, by exit code.
@@ -261,6 +265,9 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
             args.name
         )));
     }
+    if let Some(url) = &args.repository {
+        keapgen::check_repository_url(url).map_err(Failure::Usage)?;
+    }
     let generated = match (&args.spec, &args.out) {
         // A spec of one's own: a crate of that spec alone.
         (Some(path), _) => {
@@ -274,6 +281,7 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
                 example_tests: args.example_tests,
                 contract_tests: args.contract_tests,
                 keep_unknown_fields: args.keep_unknown_fields,
+                repository: args.repository.clone(),
                 ..Options::new(args.name.clone(), format!("{} {version}", spec.doc.info.title))
             };
             (keapgen::generate(&spec, &opts).map_err(Failure::Spec)?, out)
@@ -286,9 +294,11 @@ fn generate(args: &GenArgs) -> Result<(keapgen::Files, PathBuf), Failure> {
                 (Some(v), Some(first)) => format!("{} {v}", first.spec.doc.info.title),
                 _ => spec::pinned_label(&specs),
             };
+            let pinned = spec::pinned_options(&root, &pin, &label).map_err(Failure::Spec)?;
             let opts = Options {
                 crate_name: args.name.clone(),
-                ..spec::pinned_options(&root, &pin, &label).map_err(Failure::Spec)?
+                repository: args.repository.clone().or(pinned.repository.clone()),
+                ..pinned
             };
             let out = out.clone().unwrap_or_else(|| root.join("generated").join(&args.name));
             (keapgen::generate_crate(&spec::parts(&specs), &opts).map_err(Failure::Spec)?, out)

@@ -89,12 +89,20 @@ pub enum ClientMethod {
     Quota,
     /// `client.tokens()`, the OAuth2 token pair in use.
     Tokens,
+    /// `client.raw(method, path)`, a call the spec does not have.
+    Raw,
 }
 
 impl ClientMethod {
     /// Every method, in the order `lib.rs` writes them.
-    pub const ALL: [ClientMethod; 5] =
-        [ClientMethod::New, ClientMethod::Builder, ClientMethod::Transport, ClientMethod::Quota, ClientMethod::Tokens];
+    pub const ALL: [ClientMethod; 6] = [
+        ClientMethod::New,
+        ClientMethod::Builder,
+        ClientMethod::Transport,
+        ClientMethod::Quota,
+        ClientMethod::Tokens,
+        ClientMethod::Raw,
+    ];
 
     /// The method's Rust name.
     pub const fn name(self) -> &'static str {
@@ -104,6 +112,7 @@ impl ClientMethod {
             ClientMethod::Transport => "transport",
             ClientMethod::Quota => "quota",
             ClientMethod::Tokens => "tokens",
+            ClientMethod::Raw => "raw",
         }
     }
 

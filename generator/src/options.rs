@@ -37,6 +37,9 @@ pub struct Options {
     /// For a crate of one spec: keep the fields a struct's schema does not declare (see
     /// [`crate::lower::Place::keep_unknown_fields`]). A crate of several sets it per spec.
     pub keep_unknown_fields: bool,
+    /// The generated crate's source repository (`repository` in its manifest); without
+    /// one the crate says `publish = false`.
+    pub repository: Option<String>,
 }
 
 impl Options {
@@ -53,6 +56,34 @@ impl Options {
             contract_tests: false,
             example_programs: false,
             keep_unknown_fields: false,
+            repository: None,
+        }
+    }
+}
+
+/// Checks a repository URL for a manifest: `https://` (or `http://`), a host, and nothing a
+/// TOML string or a shell would misread.
+pub fn check_repository_url(url: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        None => Err(format!("`{url}` is not an http(s) URL")),
+        Some(r) if r.is_empty() || r.starts_with('/') => Err(format!("`{url}` has no host")),
+        Some(_) if url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\'')) => {
+            Err(format!("`{url}` holds spaces, quotes or control characters"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_repository_url;
+
+    #[test]
+    fn repository_urls_are_checked() {
+        assert!(check_repository_url("https://github.com/acme/keap-rs").is_ok());
+        for bad in ["github.com/acme/keap", "https://", "https:///x", "https://a b", "https://x\"y", "ftp://x"] {
+            assert!(check_repository_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -77,6 +77,7 @@ fn options(case: &Path) -> Options {
         contract_tests: true,
         example_programs: false,
         keep_unknown_fields: false,
+        repository: None,
     }
 }
 

@@ -85,6 +85,14 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
                     self.transport.tokens()
                 }
             },
+            ClientMethod::Raw => quote! {
+                /// A call to any method and path (relative to the base URL), for what the spec
+                /// does not have yet, with this client's credentials, quota, retries, tracing
+                /// and errors: see [`RawRequest`](runtime::RawRequest).
+                pub fn #name(&self, method: runtime::Method, path: &str) -> runtime::RawRequest {
+                    self.transport.raw(method, path)
+                }
+            },
         }
     });
     let specs = apis[1..].iter().map(|a| {

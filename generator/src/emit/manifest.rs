@@ -43,8 +43,21 @@ pub fn cargo_toml(apis: &[&Api], opts: &Options, header: &str) -> String {
         .replace("{name}", &opts.crate_name)
         .replace("{version}", &opts.crate_version)
         .replace("{spec}", &opts.spec_label.replace('\\', "\\\\").replace('"', "\\\""))
+        .replace("{publish}", &publish(opts.repository.as_deref()))
         .replace("{dependencies}", &deps);
     format!("{header}{body}")
+}
+
+/// The manifest's line about publishing: the repository a maintainer set, or a refusal to
+/// publish until one is set (a crate on crates.io should say where its source is).
+fn publish(repository: Option<&str>) -> String {
+    match repository {
+        Some(url) => format!("repository = {url:?}"),
+        None => {
+            "# Set `repository` in spec/pin.yaml (or `keapgen generate --repository URL`) to publish.\npublish = false"
+                .to_string()
+        }
+    }
 }
 
 /// Whether an example's text calls the accessor of `group` of the spec at `module`.
@@ -79,6 +92,15 @@ fn manifest_section<'a>(manifest: &'a str, section: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repository_makes_the_crate_publishable() {
+        assert_eq!(
+            publish(Some("https://github.com/acme/keap-rs")),
+            "repository = \"https://github.com/acme/keap-rs\""
+        );
+        assert!(publish(None).ends_with("publish = false"));
+    }
 
     #[test]
     fn runtime_dependencies_come_from_the_runtime_manifest() {

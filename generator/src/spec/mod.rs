@@ -191,6 +191,7 @@ pub fn pinned_options(root: &Path, pin: &Pin, label: &str) -> Result<crate::Opti
     Ok(crate::Options {
         crate_name: "keap".into(),
         crate_version: pin.crate_version.clone(),
+        repository: pin.repository.clone(),
         spec_label: label.to_string(),
         runtime: crate::Runtime::Baked,
         names: load_names(root)?,

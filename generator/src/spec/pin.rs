@@ -15,6 +15,10 @@ pub struct Pin {
     /// Version of the generated crate; `pull` bumps it when a spec changes.
     #[serde(default = "default_crate_version")]
     pub crate_version: String,
+    /// The generated crate's source repository (a `https://` URL), for its manifest: set it
+    /// to publish the crate on crates.io.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// The specs, the crate's root first.
     pub specs: Vec<SpecPin>,
 }
@@ -76,6 +80,11 @@ impl Pin {
     /// The first spec is the crate's root and has no module; every other has one, and no
     /// two share a name, module or file.
     fn check(&self) -> Result<()> {
+        if let Some(url) = &self.repository {
+            crate::options::check_repository_url(url).map_err(|why| {
+                Error::msg(format!("`repository`: {why}")).hint("write it as `https://host/owner/name`")
+            })?;
+        }
         let Some(first) = self.specs.first() else {
             return Err(Error::msg("the pin names no spec").hint("add one under `specs:`"));
         };
@@ -208,7 +217,11 @@ mod tests {
 
     #[test]
     fn the_first_spec_is_the_root_and_the_others_have_modules() {
-        let ok = Pin { crate_version: "0.1.0".into(), specs: vec![spec("v2", None, "a"), spec("v1", Some("v1"), "b")] };
+        let ok = Pin {
+            crate_version: "0.1.0".into(),
+            repository: None,
+            specs: vec![spec("v2", None, "a"), spec("v1", Some("v1"), "b")],
+        };
         assert!(ok.check().is_ok());
         let root_with_module = Pin { specs: vec![spec("v2", Some("v2"), "a")], ..ok.clone() };
         assert!(root_with_module.check().unwrap_err().to_string().contains("root"));

@@ -75,6 +75,19 @@ pub enum Error {
     /// [`PartialFailure`](super::PartialFailure) lists each record that failed and each
     /// that took effect.
     PartlyFailed(Box<super::PartialFailure>),
+    /// An [`Interceptor`](super::Interceptor) hook returned an error, panicked, or did not
+    /// finish within the attempt's timeout; the request stops there.
+    Interceptor {
+        /// The operationId.
+        operation: &'static str,
+        /// `before_attempt` or `after_attempt`.
+        hook: &'static str,
+        /// What went wrong (the hook's error, its panic message, or the time limit).
+        message: String,
+        /// Whether an attempt may have reached the server (after a `before_attempt` failure,
+        /// only an earlier attempt can have).
+        maybe_sent: bool,
+    },
 }
 
 impl Error {
@@ -157,8 +170,29 @@ impl Error {
     pub fn maybe_sent(&self) -> bool {
         match self {
             Error::Api(_) | Error::Decode { .. } | Error::PartlyFailed(_) => true,
-            Error::Transport { maybe_sent, .. } => *maybe_sent,
+            Error::Transport { maybe_sent, .. } | Error::Interceptor { maybe_sent, .. } => *maybe_sent,
             _ => false,
+        }
+    }
+
+    /// A short name of what failed, for metrics and OpenTelemetry's `error.type`: the HTTP
+    /// status (`"429"`), `"timeout"`, or the variant (`"transport"`, `"decode"`, ...).
+    pub fn kind_name(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow::Borrowed;
+        match self {
+            Error::Api(e) => e.status.to_string().into(),
+            Error::Transport { source, .. } if source.is_timeout() => Borrowed("timeout"),
+            Error::Transport { .. } => Borrowed("transport"),
+            Error::Decode { .. } => Borrowed("decode"),
+            Error::QuotaExhausted { .. } => Borrowed("quota_exhausted"),
+            Error::QuotaStore { .. } => Borrowed("quota_store"),
+            Error::Pagination { .. } => Borrowed("pagination"),
+            Error::Auth(_) => Borrowed("auth"),
+            Error::InvalidRequest(_) => Borrowed("invalid_request"),
+            Error::Config(_) => Borrowed("config"),
+            Error::CustomField(_) => Borrowed("custom_field"),
+            Error::PartlyFailed(_) => Borrowed("partly_failed"),
+            Error::Interceptor { .. } => Borrowed("interceptor"),
         }
     }
 
@@ -220,6 +254,9 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "client configuration: {m}"),
             Error::CustomField(e) => e.fmt(f),
             Error::PartlyFailed(e) => e.fmt(f),
+            Error::Interceptor { operation, hook, message, .. } => {
+                write!(f, "{operation}: interceptor `{hook}` {message}; the request stopped there")
+            }
         }
     }
 }

@@ -9,7 +9,8 @@ use super::clock::{Clock, TokioClock};
 use super::custom_fields::CustomFields;
 use super::download::Download;
 use super::error::{ApiError, ApiErrorBody, Error};
-use super::quota::{observations, Budget, LocalQuota, OnWait, Quota, QuotaGate, QuotaStore, Window};
+use super::intercept::{run_hook, AfterAttempt, BeforeAttempt, Interceptor};
+use super::quota::{observations, Budget, LocalQuota, Observation, OnWait, Quota, QuotaGate, QuotaStore, Window};
 use super::request::{encode_multipart, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
 pub use super::retry::RetryPolicy;
@@ -82,6 +83,7 @@ pub struct ClientBuilder<C = Transport> {
     clock: Option<Arc<dyn Clock>>,
     on_event: Option<EventHook>,
     own_quota: bool,
+    interceptors: Vec<Arc<dyn Interceptor>>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -100,6 +102,7 @@ impl<C: From<Transport>> ClientBuilder<C> {
             clock: None,
             on_event: None,
             own_quota: false,
+            interceptors: Vec::new(),
             client: PhantomData,
         }
     }
@@ -155,6 +158,13 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
+    /// Runs `interceptor` around each attempt of every request, after those registered
+    /// before it: see [`Interceptor`] for when, and what it may do.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Calls `f` on every [`Event`]: quota waits, throttling, retries, token refreshes.
     pub fn on_event(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
         self.on_event = Some(Arc::new(f));
@@ -188,8 +198,11 @@ impl<C: From<Transport>> ClientBuilder<C> {
     /// Builds the client.
     pub fn build(self) -> Result<C, Error> {
         let base = self.base_url.trim_end_matches('/').to_owned();
-        let origin = match reqwest::Url::parse(&base) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => u.origin(),
+        let (origin, server) = match reqwest::Url::parse(&base) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+                let server = (u.host_str().unwrap_or_default().to_owned(), u.port_or_known_default().unwrap_or(443));
+                (u.origin(), server)
+            }
             _ => return Err(Error::Config(format!("base URL `{base}` is not an http(s) URL"))),
         };
         let user_agent = match &self.user_agent {
@@ -245,6 +258,8 @@ impl<C: From<Transport>> ClientBuilder<C> {
                 custom_fields: Default::default(),
                 timeout: self.timeout,
                 user_agent,
+                server,
+                interceptors: self.interceptors.into(),
             }),
         }))
     }
@@ -273,6 +288,10 @@ struct Inner {
     /// `http_client` cannot drop them.
     timeout: Option<Duration>,
     user_agent: Option<HeaderValue>,
+    /// The base URL's host and port, for tracing (`server.address`, `server.port`).
+    server: (String, u16),
+    /// The application's interceptors, in the order registered.
+    interceptors: Box<[Arc<dyn Interceptor>]>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -503,6 +522,52 @@ impl Transport {
         outcome.result
     }
 
+    /// Runs every `before_attempt` hook; returns the headers they set, refusing those no
+    /// interceptor may set.
+    #[allow(clippy::too_many_arguments, reason = "one call site, each argument a different fact")]
+    async fn before_hooks(
+        &self,
+        operation: &'static str,
+        method: &reqwest::Method,
+        url: &str,
+        attempt: u32,
+        limit: Duration,
+        auth_header: Option<&HeaderName>,
+        maybe_sent: bool,
+    ) -> Result<reqwest::header::HeaderMap, Error> {
+        let fail = |message: String| Error::Interceptor { operation, hook: "before_attempt", message, maybe_sent };
+        let mut before = BeforeAttempt {
+            operation,
+            method: method.clone(),
+            url: url.to_owned(),
+            attempt,
+            headers: Default::default(),
+        };
+        for interceptor in self.inner.interceptors.iter() {
+            run_hook(|| interceptor.before_attempt(&mut before), limit).await.map_err(fail)?;
+        }
+        if let Some(name) = before.headers.keys().find(|name| super::intercept::refused(name, auth_header)) {
+            return Err(fail(format!(
+                "set header `{name}`, which carries credentials or frames the message: only the client sets it"
+            )));
+        }
+        Ok(before.headers)
+    }
+
+    /// Runs every `after_attempt` hook.
+    async fn after_hooks(&self, after: &AfterAttempt, limit: Duration, maybe_sent: bool) -> Result<(), Error> {
+        let operation = after.operation;
+        for interceptor in self.inner.interceptors.iter() {
+            run_hook(|| interceptor.after_attempt(after), limit).await.map_err(|message| Error::Interceptor {
+                operation,
+                hook: "after_attempt",
+                message,
+                maybe_sent,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Sends and reads the whole body.
     async fn execute(&self, req: Request) -> Result<Success, Error> {
         let operation = req.operation;
@@ -517,18 +582,36 @@ impl Transport {
         if let Some(e) = req.error {
             return Err(e);
         }
-        let span = tracing::debug_span!(
+        // OpenTelemetry's HTTP client names (`tracing-opentelemetry` reads the `otel.*`
+        // fields), so an exporter shows Keap calls without glue. Built only when enabled.
+        let route = if req.template.is_empty() { "(raw)" } else { req.template };
+        let span = tracing::info_span!(
             "keap.request",
-            operation = req.operation,
-            method = %req.method,
-            path = req.template,
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
+            otel.name = %format_args!("{} {route}", req.method),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %req.method,
+            url.template = route,
+            server.address = %self.inner.server.0,
+            server.port = self.inner.server.1,
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            keap.operation = req.operation,
+            keap.quota.remaining = tracing::field::Empty,
+            keap.quota.window = tracing::field::Empty,
         );
-        self.attempts(req).instrument(span).await
+        let result = self.attempts(req, &span).instrument(span.clone()).await;
+        if let Err(e) = &result {
+            if !span.is_disabled() {
+                span.record("otel.status_code", "ERROR");
+                span.record("error.type", e.kind_name().as_ref());
+            }
+        }
+        result
     }
 
-    async fn attempts(&self, mut req: Request) -> Result<reqwest::Response, Error> {
+    async fn attempts(&self, mut req: Request, span: &tracing::Span) -> Result<reqwest::Response, Error> {
         let inner = &*self.inner;
         let operation = req.operation;
         let query_len: usize = req.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
@@ -600,7 +683,9 @@ impl Transport {
         let mut throttled: Option<Error> = None;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempt", attempt);
+            if attempt > 1 {
+                span.record("http.request.resend_count", attempt - 1);
+            }
             if let Err(e) = inner.gate.acquire(operation).await {
                 return Err(match (e, throttled.take()) {
                     (Error::QuotaExhausted { .. }, Some(answer)) => answer,
@@ -608,6 +693,16 @@ impl Transport {
                 });
             }
             let credentials = self.credentials().await?;
+            let hook_limit = timeout.unwrap_or(DEFAULT_TIMEOUT);
+            let intercepted = if inner.interceptors.is_empty() {
+                None
+            } else {
+                let auth_header = credentials.as_ref().map(|(_, name, _)| name);
+                Some(
+                    self.before_hooks(operation, &req.method, &url, attempt, hook_limit, auth_header, maybe_sent)
+                        .await?,
+                )
+            };
             let mut builder = inner.http.request(req.method.clone(), &url).header(ACCEPT, accept.clone());
             if let Some(timeout) = timeout {
                 builder = builder.timeout(timeout);
@@ -620,6 +715,9 @@ impl Transport {
             }
             for (name, value) in &extra_headers {
                 builder = builder.header(name.clone(), value.clone());
+            }
+            if let Some(headers) = intercepted {
+                builder = builder.headers(headers);
             }
             // Last, so nothing before can stand in for the credentials.
             if let Some((_, name, value)) = &credentials {
@@ -636,7 +734,26 @@ impl Transport {
                 retries_left: attempt <= retry.max_retries,
                 can_refresh: !refreshed && matches!(inner.auth.kind, Kind::OAuth2(_)) && credentials.is_some(),
             };
-            let response = match builder.send().await {
+            let started = std::time::Instant::now();
+            let sent = builder.send().await;
+            if !inner.interceptors.is_empty() {
+                let mut after = AfterAttempt {
+                    operation,
+                    method: req.method.clone(),
+                    attempt,
+                    status: None,
+                    headers: Default::default(),
+                    failure: None,
+                    elapsed: started.elapsed(),
+                };
+                match &sent {
+                    Ok(r) => (after.status, after.headers) = (Some(r.status().as_u16()), r.headers().clone()),
+                    Err(e) => after.failure = Some(e.to_string()),
+                }
+                let may_have_sent = maybe_sent || sent.as_ref().map_or_else(|e| !e.is_connect(), |_| true);
+                self.after_hooks(&after, hook_limit, may_have_sent).await?;
+            }
+            let response = match sent {
                 Ok(r) => r,
                 Err(source) => {
                     // A failed connect never reached the server; anything later might have.
@@ -655,7 +772,7 @@ impl Transport {
             };
             maybe_sent = true;
             let status = response.status().as_u16();
-            tracing::Span::current().record("status", status);
+            span.record("http.response.status_code", status);
             let now = inner.clock.now();
             let mut exhausted = false;
             // On the stack: this runs on every response (Keap sends 3 families, at most 2 each).
@@ -668,8 +785,16 @@ impl Transport {
                 }
                 n += 1;
             });
+            let mut tightest: Option<Observation> = None;
             for o in seen.into_iter().flatten().chain(more) {
+                if tightest.is_none_or(|t| o.available < t.available) {
+                    tightest = Some(o);
+                }
                 inner.gate.observe(o).await;
+            }
+            if let Some(o) = tightest {
+                span.record("keap.quota.remaining", o.available);
+                span.record("keap.quota.window", o.window.to_string());
             }
             if (200..300).contains(&status) {
                 return Ok(response);

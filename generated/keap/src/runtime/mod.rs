@@ -15,12 +15,14 @@ mod download;
 mod error;
 mod filter;
 mod ids;
+mod intercept;
 mod money;
 mod object;
 mod options;
 mod outcomes;
 mod paginate;
 mod quota;
+mod raw;
 #[cfg(feature = "redis")]
 mod redis_link;
 #[cfg(feature = "redis")]
@@ -45,17 +47,21 @@ pub use download::Download;
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
 pub use ids::{Id, IdError, NumId, Record};
+pub use intercept::{AfterAttempt, BeforeAttempt, Interceptor, InterceptorFuture};
 pub use money::{Amount, MinorUnits, MoneyError};
 pub use options::RequestOptions;
 pub use outcomes::PartialFailure;
 pub use paginate::{Items, Pages, Paginated, Resume, MAX_PAGE_FAILURES};
 pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
+pub use raw::RawRequest;
 #[cfg(feature = "redis")]
 pub use redis_link::Redis;
 #[cfg(feature = "redis")]
 pub use redis_quota::RedisQuota;
 #[cfg(feature = "redis")]
 pub use redis_tokens::RedisTokens;
+/// HTTP methods, for [`RawRequest`] (`Method::GET`).
+pub use request::Method;
 pub use response::{Response, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;
 pub use time::Timestamp;
@@ -73,7 +79,7 @@ pub use paginate::{next_offset, next_token};
 #[doc(hidden)]
 pub use quota::{observations, OnWait, QuotaGate};
 #[doc(hidden)]
-pub use request::{encode_path, json_text, set_fields, simple_text, Method, Request};
+pub use request::{encode_path, json_text, set_fields, simple_text, Request};
 #[doc(hidden)]
 pub use values::{
     lenient_number, lenient_option_number, lenient_option_string, lenient_option_strings, lenient_option_vec,

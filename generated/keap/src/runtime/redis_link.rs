@@ -17,7 +17,13 @@ use std::time::Duration;
 /// It connects on first use, not here, and reconnects after a failure by itself, so a
 /// process may start while Redis is down, and a Redis that comes back is used again without
 /// a restart. Every command waits at most [`command_timeout`](Self::command_timeout).
-/// Plain TCP or a Unix socket (`redis://`, `redis+unix://`); TLS is not built in.
+///
+/// Plain TCP, a Unix socket or TLS (`redis://`, `redis+unix://`, `rediss://`). Managed
+/// Redis services mostly want TLS and an ACL user: `rediss://user:password@host:port/`
+/// (percent-encode reserved characters of the user and password). TLS verifies the server
+/// against the public roots (Mozilla's, as for Keap itself); for a private CA, give its
+/// certificate to [`open_tls`](Self::open_tls). The password never shows in `Debug` output or
+/// messages. Over the internet, allow the TLS handshake time in `command_timeout`.
 #[derive(Clone)]
 pub struct Redis {
     link: Arc<Link>,
@@ -30,6 +36,8 @@ struct Link {
     timeout: Duration,
     /// `Redis at host:port`, for messages: never the password.
     name: String,
+    /// `rediss://`.
+    tls: bool,
 }
 
 impl fmt::Debug for Redis {
@@ -38,28 +46,52 @@ impl fmt::Debug for Redis {
             .field("at", &self.link.name)
             .field("prefix", &self.link.prefix)
             .field("command_timeout", &self.link.timeout)
+            .field("tls", &self.link.tls)
             .finish()
     }
 }
 
 impl Redis {
-    /// The Redis at `url` (`redis://[:password@]host[:port][/db]`). Fails with
-    /// [`Error::Config`] when the URL does not parse; nothing is connected yet.
+    /// The Redis at `url` (`redis://[[user]:password@]host[:port][/db]`, or `rediss://` for
+    /// TLS). Fails with [`Error::Config`] when the URL does not parse; nothing is connected
+    /// yet.
     pub fn open(url: &str) -> Result<Redis, Error> {
-        // The URL may hold a password: it is never repeated in a message.
-        let client = redis::Client::open(url).map_err(|e| {
-            Error::Config(format!("the Redis URL does not parse ({:?}): write redis://host:port/", e.kind()))
-        })?;
-        let name = format!("Redis at {}", client.get_connection_info().addr());
-        Ok(Redis {
+        Ok(Redis::on(parse(url)?))
+    }
+
+    /// The Redis at a `rediss://` `url` whose certificate a private CA signed:
+    /// `root_ca_pem` holds that CA's certificate (PEM; several may follow one another), trusted
+    /// instead of the public roots. Fails with [`Error::Config`] when the URL is not
+    /// `rediss://` or no certificate parses; nothing is connected yet.
+    pub fn open_tls(url: &str, root_ca_pem: &[u8]) -> Result<Redis, Error> {
+        let info = parse(url)?.get_connection_info().clone();
+        if !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+            return Err(Error::Config("a CA certificate is for TLS: write rediss://host:port/".to_owned()));
+        }
+        // Without a certificate the trust store would be empty and every handshake fail later.
+        if !root_ca_pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(Error::Config("the Redis CA certificate holds no PEM certificate".to_owned()));
+        }
+        let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(root_ca_pem.to_vec()) };
+        // Its errors are about the PEM only: the URL parsed above.
+        let client = redis::Client::build_with_tls(info, certificates)
+            .map_err(|e| Error::Config(format!("the Redis CA certificate does not parse: {e}")))?;
+        Ok(Redis::on(client))
+    }
+
+    fn on(client: redis::Client) -> Redis {
+        let addr = client.get_connection_info().addr();
+        let name = format!("Redis at {addr}");
+        Redis {
             link: Arc::new(Link {
+                tls: matches!(addr, redis::ConnectionAddr::TcpTls { .. }),
                 client,
                 connection: tokio::sync::OnceCell::new(),
                 prefix: String::new(),
                 timeout: Duration::from_secs(1),
                 name,
             }),
-        })
+        }
     }
 
     /// Puts `prefix` before every key (to share one Redis between applications). Call
@@ -83,6 +115,7 @@ impl Redis {
             prefix: l.prefix.clone(),
             timeout: l.timeout,
             name: l.name.clone(),
+            tls: l.tls,
         };
         change(&mut link);
         Redis { link: Arc::new(link) }
@@ -133,20 +166,49 @@ impl Redis {
         let link = &self.link;
         match tokio::time::timeout(link.timeout, work).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(format!("{}: {}", link.name, describe(&e)).into()),
+            Ok(Err(e)) => Err(format!("{}: {}", link.name, describe(&e, link.tls)).into()),
             Err(_) => Err(format!("{}: no answer within {} ms", link.name, link.timeout.as_millis()).into()),
         }
     }
 }
 
+/// The URL as a client. The URL may hold a password: it is never repeated in a message.
+fn parse(url: &str) -> Result<redis::Client, Error> {
+    let client = redis::Client::open(url).map_err(|e| {
+        Error::Config(format!(
+            "the Redis URL does not parse ({:?}): write redis://host:port/ or rediss://user:password@host:port/",
+            e.kind()
+        ))
+    })?;
+    // Unverified TLS is not built in: it would fail at every connection instead.
+    if matches!(client.get_connection_info().addr(), redis::ConnectionAddr::TcpTls { insecure: true, .. }) {
+        return Err(Error::Config(
+            "#insecure (no certificate check) is not supported: give the server's CA to Redis::open_tls".to_owned(),
+        ));
+    }
+    Ok(client)
+}
+
 /// What went wrong, without anything of the request (a script's arguments may be secret).
-fn describe(e: &redis::RedisError) -> String {
+fn describe(e: &redis::RedisError, tls: bool) -> String {
     if e.is_connection_refusal() {
         "connection refused".to_owned()
     } else if e.is_timeout() {
         "timed out".to_owned()
+    } else if e.kind() == redis::ErrorKind::AuthenticationFailed {
+        // The server's words are not kept: the password is the suspect, never shown.
+        "authentication failed: check the user and password in the URL".to_owned()
     } else if e.is_io_error() || e.is_connection_dropped() {
-        format!("connection failed ({:?})", e.kind())
+        // An I/O error's own text (a certificate rejected, a reset) holds nothing of the URL
+        // or of a command.
+        let cause = std::error::Error::source(e).map_or_else(|| format!("{:?}", e.kind()), |c| c.to_string());
+        let hint = match (tls, e.is_connection_dropped()) {
+            // A TLS port drops a plain client at its first bytes.
+            (false, true) => "; if the server wants TLS, write rediss://",
+            (true, _) if cause.contains("certificate") => "; for a private CA, open with Redis::open_tls",
+            _ => "",
+        };
+        format!("connection failed ({cause}){hint}")
     } else {
         format!("{:?}: {}", e.kind(), e.detail().unwrap_or(""))
     }

@@ -89,7 +89,7 @@ pub(crate) enum Body {
     None,
     Json(Vec<u8>),
     Multipart(Vec<(&'static str, Part)>),
-    Form(Vec<(&'static str, String)>),
+    Form(Vec<(Cow<'static, str>, String)>),
     Bytes(String, Vec<u8>),
 }
 
@@ -418,7 +418,7 @@ impl Request {
                 self.body = Body::Form(Vec::new());
             }
             if let Body::Form(fields) = &mut self.body {
-                fields.push((name, v.into_owned()));
+                fields.push((Cow::Borrowed(name), v.into_owned()));
             }
         }
     }

@@ -159,8 +159,15 @@
 //! # }
 //! ```
 //!
-//! Every request runs in a `tracing` span `keap.request` (operation, method, path template,
-//! status, attempt); waits and throttling are `tracing` events.
+//! Every request runs in an INFO `tracing` span `keap.request` whose fields carry
+//! OpenTelemetry's HTTP client names, so `tracing-opentelemetry` exports Keap calls as they are:
+//! `otel.name` (`GET /rest/v2/contacts/{contact_id}`), `otel.kind` (`client`),
+//! `http.request.method`, `url.template` (the path template, never ids), `server.address`,
+//! `server.port`, `http.response.status_code`, `http.request.resend_count` (set when retried),
+//! `error.type` and `otel.status_code` on failure (`Error::kind_name()`: the status, `timeout`,
+//! ...), plus `keap.operation` and the tightest quota Keap reported (`keap.quota.remaining`,
+//! `keap.quota.window`). No credential, query or body is recorded. Waits and throttling are
+//! `tracing` events.
 //!
 //! **Simulated time in your tests.** Quota waits, `Retry-After` pauses and backoff all read
 //! the client's clock. The default clock follows tokio's, so under
@@ -209,6 +216,13 @@
 //! # }
 //! ```
 //!
+//! **Managed Redis.** Hosted Redis services mostly want TLS and an ACL user:
+//! `Redis::open("rediss://user:password@host:port/")` (percent-encode reserved characters of the
+//! user and password). The server's certificate is checked against the public roots, as Keap's
+//! is; for one a private CA signed, `Redis::open_tls(url, &ca_pem)` trusts that CA's PEM
+//! certificate instead. The password never shows in `Debug` output or in messages. Far from
+//! Redis, leave room for the TLS handshake in `Redis::command_timeout`.
+//!
 //! **When Redis is unreachable or slow** (each command waits at most
 //! `Redis::command_timeout`, 1 s by default), nothing is sent unaccounted: a request waits for
 //! Redis, trying again with a backoff up to 1 s, for `Quota::store_wait` (10 s by default; the
@@ -238,7 +252,9 @@
 //! Keap's error body whether its `code` is a number or a string, gateway `fault` bodies, the raw
 //! body and headers, Keap's `x-request-id`), `Transport`, `Decode` (with the JSON path and a
 //! snippet of the body), `QuotaExhausted`, `QuotaStore` (a shared quota store unreachable),
-//! `Pagination`, `Auth`, `InvalidRequest` and `Config`.
+//! `Pagination`, `Auth`, `InvalidRequest`, `Config`, `CustomField` and `PartlyFailed` (a batch
+//! write, such as applying a tag to contacts or adding contacts to a sequence, that Keap answered
+//! 2xx while some records failed: it lists each record that failed and each that took effect).
 //! Each message says what happened and where, with its cause once.
 //!
 //! ```rust,no_run
@@ -310,6 +326,13 @@
 //!   TRACE only; a POST or PATCH that may have reached the server is never sent twice;
 //! - a 401 with OAuth2: once, after the token is refreshed (Keap refused it unprocessed).
 //!
+//! **Batches.** Keap answers "apply this tag to these contacts", "add these contacts to a
+//! sequence" and "delete these emails" with 200 and each record's own outcome inside. Any record
+//! whose outcome is not `SUCCESS` (or already so: `DUPLICATE`, `ALREADY_IN_SEQUENCE`) makes the
+//! call `Error::PartlyFailed`: `failed` lists the records that failed with Keap's status for each
+//! (`CONTACT_NOT_FOUND`, `NO_PERMISSION`, ...), `succeeded` those that took effect, so only the
+//! failed ones need sending again.
+//!
 //! **Telling errors apart.** `is_not_found()`, `is_throttled()` (a 429, or the local quota),
 //! `is_auth()` (refresh failed, 401, 403), `is_retryable()` (the same request may succeed soon;
 //! `retry_at()` says when, where that is known),
@@ -333,6 +356,72 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## One request at a time
+//!
+//! Everything set on the builder is a default. Any request can change some of it for itself
+//! with `.options(RequestOptions)`: a timeout for each of its attempts, a `RetryPolicy` (`none()`
+//! sends it once), extra headers (a correlation id) and query parameters the operation does not
+//! declare. An option may not touch the credentials (`Authorization`, `X-Keap-API-Key`, the
+//! header of the client's auth), the framing (`Host`, `Content-Length`, `Transfer-Encoding`,
+//! `Connection`), or what the operation sets itself (`Accept`, a body's `Content-Type`, its
+//! header and query parameters: use their setters): such a request fails with
+//! `Error::InvalidRequest` and nothing is sent.
+//!
+//! ```rust,no_run
+//! # async fn example(client: &golden_responses::Client) -> Result<(), golden_responses::Error> {
+//! use golden_responses::runtime::{RequestOptions, RetryPolicy};
+//! use std::time::Duration;
+//! let options = RequestOptions::new()
+//!     .timeout(Duration::from_secs(5))
+//!     .retry(RetryPolicy::none())
+//!     .header("x-correlation-id", "job-42");
+//! let page = client.contact().list_contacts().options(options).send().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Interceptors.** `ClientBuilder::interceptor(...)` registers code of your own around each
+//! attempt of every request (`runtime::Interceptor`, two async hooks, several run in the order
+//! registered). For each attempt: the quota lets it through and the credentials are chosen;
+//! `before_attempt` may add or change headers (a trace id, say); the attempt is sent with the
+//! credentials set last; `after_attempt` sees the status and headers or the failure, the attempt's
+//! number and its time; then the client decides whether to retry, and a retry is a new attempt
+//! that both hooks see again. A hook cannot remove or replace the credentials, or send without
+//! the quota: setting `Authorization`, `X-Keap-API-Key` or a framing header, returning an error,
+//! panicking or taking longer than the attempt's timeout stops the request with
+//! `Error::Interceptor`, which names the hook. Why not `tower` layers: a layer wraps the whole
+//! call, so it could send without the quota or with other credentials, and it would make `tower`
+//! a dependency of every user; the hooks cost nothing when none is registered.
+//!
+//! **Calls the spec does not have yet.** `client.raw(Method, path)` sends any method to a path
+//! relative to the base URL (`/rest/v2/...`, `/rest/v1/...`) with everything a typed call gets:
+//! the credentials, the shared quota, retries by method (a POST that may have reached Keap is not
+//! sent twice), the redirect rule, tracing and `Error`. Add `.query(...)`, a `.json(&body)` or
+//! `.form(name, value)` body and `.options(...)`, then read the answer with `.send_json::<T>()`,
+//! `.send_value()` (JSON), `.send_text()`, `.send_bytes()` or `.send_stream()`. A path that does
+//! not start with `/`, holds `?`, `#` or a `..` segment is refused before sending.
+//!
+//! ```rust,no_run
+//! # async fn example(client: &golden_responses::Client) -> Result<(), golden_responses::Error> {
+//! use golden_responses::runtime::Method;
+//! let answer = client
+//!     .raw(Method::GET, "/rest/v2/contacts")
+//!     .query("page_size", "5")
+//!     .send_value()
+//!     .await?;
+//! println!("{} {}", answer.status(), answer.body()["contacts"]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Files.** Operations that answer with a file's content (a string of `format: byte` or `binary`, or
+//! a binary media type, in the spec) return its bytes
+//! (`Vec<u8>`), whether Keap sends them raw or, as its specs declare, as a JSON string of base64
+//! (decoded). `.send_stream()` on them gives a `runtime::Download` instead: a `Stream` of chunks
+//! (also `next_chunk().await`) that never holds the whole file, base64 decoded as it arrives; a
+//! connection that breaks mid-file ends it with `Error::Transport`, a body that is not the base64
+//! it claims with `Error::Decode`.
 //!
 //! ## Types
 //!
@@ -440,6 +529,14 @@
 //! --version V`), which prints what changed for users of this crate and bumps its version, then
 //! `cargo run -p keapgen -- generate`; `cargo run -p keapgen -- check` verifies that this crate
 //! is up to date.
+//!
+//! **Publishing.** The manifest has a description, license, keywords, categories and docs.rs
+//! settings; what only the maintainer knows is where the source lives. Set `repository:
+//! https://github.com/you/keap-rs` at the top of `spec/pin.yaml` (or pass
+//! `generate --repository URL`) and generate again: the manifest gets that `repository` and loses
+//! its `publish = false`. Then, in this crate's folder, `cargo package` builds and checks the
+//! `.crate` file exactly as crates.io will, and `cargo publish` uploads it (after
+//! `cargo login`). Pick a crate name of your own with `generate --name` if `golden_responses` is taken.
 
 #![forbid(unsafe_code)]
 #![allow(
@@ -503,6 +600,13 @@ impl Client {
     /// credentials.
     pub fn tokens(&self) -> Option<Tokens> {
         self.transport.tokens()
+    }
+
+    /// A call to any method and path (relative to the base URL), for what the spec
+    /// does not have yet, with this client's credentials, quota, retries, tracing
+    /// and errors: see [`RawRequest`](runtime::RawRequest).
+    pub fn raw(&self, method: runtime::Method, path: &str) -> runtime::RawRequest {
+        self.transport.raw(method, path)
     }
 
     /// Operations tagged `Things`.
