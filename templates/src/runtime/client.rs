@@ -790,9 +790,9 @@ impl Transport {
                 }
                 inner.gate.observe(o).await;
             }
-            if let Some(o) = tightest {
+            if let Some(o) = tightest.filter(|_| !span.is_disabled()) {
                 span.record("keap.quota.remaining", o.available);
-                span.record("keap.quota.window", o.window.to_string());
+                span.record("keap.quota.window", tracing::field::display(o.window));
             }
             if (200..300).contains(&status) {
                 return Ok(response);

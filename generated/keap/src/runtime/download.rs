@@ -83,7 +83,12 @@ impl Download {
 
     /// The whole file in memory.
     pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(self.content_length().unwrap_or(0).min(64 << 20) as usize);
+        // The size the server announces (three quarters of it for base64), so the file is
+        // not copied while its buffer doubles; capped, in case the header lies.
+        let announced: Option<u64> =
+            self.headers.get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        let expected = announced.map_or(0, |n| if self.base64.is_some() { n / 4 * 3 } else { n });
+        let mut out = Vec::with_capacity(expected.min(1 << 30) as usize);
         while let Some(chunk) = self.next_chunk().await {
             out.extend_from_slice(&chunk?);
         }
