@@ -665,7 +665,7 @@ async fn the_request_span_carries_opentelemetry_names_and_the_quota() {
         "http.request.resend_count=1",
         "http.response.status_code=200",
         r#"keap.quota.remaining=17"#,
-        r#"keap.quota.window="minute""#,
+        "keap.quota.window=minute",
         r#"url.template="/rest/v2/contacts/{contact_id}""#,
         r#"otel.status_code="ERROR""#,
         r#"error.type="404""#,
