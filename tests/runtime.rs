@@ -1117,3 +1117,68 @@ mod interceptors {
         assert!(server.seen().is_empty(), "nothing was sent");
     }
 }
+
+mod streamed_uploads {
+    use super::*;
+    use keap::runtime::FilePart;
+
+    fn stream_of(
+        chunks: Vec<&'static [u8]>,
+    ) -> impl keap::runtime::Stream<Item = std::io::Result<keap::runtime::Bytes>> + Send {
+        struct Chunks(std::collections::VecDeque<&'static [u8]>);
+        impl keap::runtime::Stream for Chunks {
+            type Item = std::io::Result<keap::runtime::Bytes>;
+            fn poll_next(
+                mut self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                std::task::Poll::Ready(self.0.pop_front().map(|c| Ok(keap::runtime::Bytes::from_static(c))))
+            }
+        }
+        Chunks(chunks.into())
+    }
+
+    #[tokio::test]
+    async fn a_file_on_disk_and_a_stream_arrive_intact_and_a_stream_is_sent_once() {
+        let server = serve(|_, n| match n {
+            0 | 1 => Reply::json(201, r#"{"id":"77"}"#),
+            _ => Reply::json(503, "{}"),
+        })
+        .await;
+        let clock = FakeClock::new();
+        let c = client(&server.url, Auth::api_key("k"), &clock);
+        let content: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+        let path = std::env::temp_dir().join(format!("keap-upload-{}.bin", std::process::id()));
+        std::fs::write(&path, &content).unwrap();
+        let file = FilePart::from_path(&path).unwrap();
+        assert_eq!(file.len(), 300_000);
+        c.files().create_file(file, "CONTACT", "a.bin").send().await.unwrap();
+        let streamed = FilePart::from_stream("s.txt", 11, stream_of(vec![b"hello ", b"world"]));
+        c.files().create_file(streamed, "CONTACT", "s.txt").send().await.unwrap();
+        let seen = server.seen();
+        let framed = |i: usize| {
+            let ct = seen[i].header("content-type").unwrap();
+            let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap().to_string();
+            assert_eq!(seen[i].header("content-length").unwrap().parse::<usize>().unwrap(), seen[i].body.len());
+            (boundary, seen[i].body.clone())
+        };
+        let (boundary, body) = framed(0);
+        let head = b"filename=\"keap-upload-";
+        let at = body.windows(head.len()).position(|w| w == head).expect("the file part");
+        let start = at + body[at..].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(&body[start..start + content.len()], &content[..], "the file arrived intact");
+        assert_eq!(&body[start + content.len()..start + content.len() + 2], b"\r\n");
+        assert!(body.ends_with(format!("--{boundary}--\r\n").as_bytes()));
+        let (_, body) = framed(1);
+        assert!(String::from_utf8_lossy(&body)
+            .contains("filename=\"s.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nhello world\r\n"));
+
+        // A stream shorter than announced fails the request instead of sending a short file.
+        let short = FilePart::from_stream("x", 100, stream_of(vec![b"abc"]));
+        let e = c.files().create_file(short, "CONTACT", "x").send().await.unwrap_err();
+        assert!(matches!(e, Error::Transport { .. }), "{e}");
+        // A path that is not there is an error naming it.
+        std::fs::remove_file(&path).unwrap();
+        assert!(FilePart::from_path(&path).unwrap_err().to_string().contains("keap-upload-"));
+    }
+}

@@ -28,6 +28,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("retry.rs", include_str!("../../../templates/src/runtime/retry.rs")),
     ("time.rs", include_str!("../../../templates/src/runtime/time.rs")),
     ("tokens.rs", include_str!("../../../templates/src/runtime/tokens.rs")),
+    ("upload.rs", include_str!("../../../templates/src/runtime/upload.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
 ];
 

@@ -9,11 +9,12 @@ use super::download::Download;
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::intercept::{run_hook, AfterAttempt, BeforeAttempt, Interceptor};
 use super::quota::{observations, Budget, LocalQuota, Observation, OnWait, Quota, QuotaGate, QuotaStore, Window};
-use super::request::{encode_multipart, Body, Request};
+use super::request::{multipart_segments, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
 pub use super::retry::RetryPolicy;
 use super::retry::{after_status, idempotent, retry_after, retry_transport_failure, AfterStatus, Attempt};
 use super::tokens::Tokens;
+use super::upload::{Segment, Segments};
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -647,13 +648,22 @@ impl Transport {
             }
         }
         // Encoded once; each attempt shares the bytes.
+        // A multipart body with a file on disk or a stream is sent in chunks for each attempt.
+        let mut streamed: Option<Segments> = None;
         let (mut content_type, body): (Option<HeaderValue>, Option<Bytes>) = match req.body {
             Body::None => (None, None),
             Body::Json(bytes) => (Some(HeaderValue::from_static("application/json")), Some(bytes.into())),
             Body::Bytes(ct, bytes) => (HeaderValue::from_str(&ct).ok(), Some(bytes.into())),
             Body::Multipart(parts) => {
-                let (ct, bytes) = encode_multipart(&parts);
-                (HeaderValue::from_str(&ct).ok(), Some(bytes.into()))
+                let (ct, mut segments) = multipart_segments(&parts);
+                let ct = HeaderValue::from_str(&ct).ok();
+                match segments.as_mut_slice() {
+                    [Segment::Bytes(bytes)] => (ct, Some(std::mem::take(bytes))),
+                    _ => {
+                        streamed = Some(Segments { parts: segments });
+                        (ct, None)
+                    }
+                }
             }
             Body::Form(fields) => {
                 let text = fields
@@ -672,6 +682,8 @@ impl Transport {
             .and_then(|m| HeaderValue::from_str(m).ok())
             .unwrap_or(HeaderValue::from_static("application/json"));
         let safe_to_repeat = idempotent(&req.method);
+        // An application's stream is read once: such a request is sent once.
+        let replayable = streamed.as_ref().is_none_or(Segments::replayable);
         // Whether any attempt may have reached the server (for `Error::maybe_sent`).
         let mut maybe_sent = false;
         let mut attempt: u32 = 0;
@@ -727,10 +739,21 @@ impl Transport {
             if let Some(b) = &body {
                 builder = builder.body(b.clone());
             }
+            if let Some(segments) = &streamed {
+                let Some(chunks) = segments.body() else {
+                    return Err(Error::invalid(format!(
+                        "{operation}: the upload stream was already sent once and cannot be sent again"
+                    )));
+                };
+                builder = builder.header(reqwest::header::CONTENT_LENGTH, segments.len()).body(chunks);
+            }
             let state = Attempt {
                 idempotent: safe_to_repeat,
-                retries_left: attempt <= retry.max_retries,
-                can_refresh: !refreshed && matches!(inner.auth.kind, Kind::OAuth2(_)) && credentials.is_some(),
+                retries_left: replayable && attempt <= retry.max_retries,
+                can_refresh: replayable
+                    && !refreshed
+                    && matches!(inner.auth.kind, Kind::OAuth2(_))
+                    && credentials.is_some(),
             };
             let started = std::time::Instant::now();
             let sent = builder.send().await;

@@ -34,6 +34,7 @@ mod response;
 mod retry;
 mod time;
 mod tokens;
+mod upload;
 mod values;
 
 pub use auth::{Auth, AuthError, AuthErrorKind, OAuth2Builder, API_KEY_HEADER, DEFAULT_TOKEN_URL};
@@ -87,6 +88,8 @@ pub use values::{
 };
 
 /// The `Stream` trait [`Pages`] and [`Items`] implement.
+/// Chunks of bytes: what a [`Download`] yields and [`FilePart::from_stream`] takes.
+pub use bytes::Bytes;
 pub use futures_core::Stream;
 /// The HTTP client crate underneath, for [`ClientBuilder::http_client`].
 pub use reqwest;

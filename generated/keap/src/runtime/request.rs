@@ -5,6 +5,7 @@
 use super::error::Error;
 use super::filter::FilterArg;
 use super::options::RequestOptions;
+use super::upload::Segment;
 use super::values::{FilePart, ToParam, ToParams};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;
@@ -472,10 +473,12 @@ pub(crate) fn encode_query(s: &str) -> Cow<'_, str> {
     utf8_percent_encode(s, QUERY).into()
 }
 
-/// Encodes parts as `multipart/form-data`; returns the content type and the body.
-pub(crate) fn encode_multipart(parts: &[(&'static str, Part)]) -> (String, Vec<u8>) {
+/// Encodes parts as `multipart/form-data`: the content type, and the body as segments (one
+/// piece of bytes when every file is in memory; files on disk and streams between).
+pub(crate) fn multipart_segments(parts: &[(&'static str, Part)]) -> (String, Vec<Segment>) {
     use std::hash::{BuildHasher, Hasher};
-    // A random boundary, redrawn until no part contains it.
+    // A random boundary, redrawn until no part in memory contains it (128 random bits: a
+    // file on disk or a stream cannot be searched beforehand, and will not hold it).
     let boundary = loop {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_usize(parts.len());
@@ -492,6 +495,7 @@ pub(crate) fn encode_multipart(parts: &[(&'static str, Part)]) -> (String, Vec<u
             break b;
         }
     };
+    let mut segments = Vec::new();
     let mut body = Vec::new();
     for (name, part) in parts {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
@@ -512,13 +516,35 @@ pub(crate) fn encode_multipart(parts: &[(&'static str, Part)]) -> (String, Vec<u
                     )
                     .as_bytes(),
                 );
-                body.extend_from_slice(&f.bytes);
+                match &f.source {
+                    None => body.extend_from_slice(&f.bytes),
+                    Some(source) => {
+                        segments.push(Segment::Bytes(std::mem::take(&mut body).into()));
+                        segments.push(Segment::File(source.clone()));
+                    }
+                }
             }
         }
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    segments.push(Segment::Bytes(body.into()));
+    (format!("multipart/form-data; boundary={boundary}"), segments)
+}
+
+/// Encodes parts that are all in memory as `multipart/form-data`: the content type and
+/// the body.
+#[cfg(test)]
+pub(crate) fn encode_multipart(parts: &[(&'static str, Part)]) -> (String, Vec<u8>) {
+    let (ct, segments) = multipart_segments(parts);
+    let mut body = Vec::new();
+    for s in segments {
+        match s {
+            Segment::Bytes(b) => body.extend_from_slice(&b),
+            Segment::File(_) => panic!("a file not in memory"),
+        }
+    }
+    (ct, body)
 }
 
 /// Escapes a header parameter value (RFC 7578: `"` and line breaks percent-encoded).

@@ -66,21 +66,56 @@ macro_rules! string_newtype {
 }
 string_newtype!(DateTime, Date);
 
-/// A file to upload in a `multipart/form-data` request.
-#[derive(Clone, PartialEq, Eq)]
+/// A file to upload in a `multipart/form-data` request: bytes in memory
+/// ([`new`](Self::new)), a file on disk ([`from_path`](Self::from_path), read in chunks for
+/// each attempt), or a stream of known length ([`from_stream`](Self::from_stream), sent once).
+#[derive(Clone)]
 pub struct FilePart {
     /// The file name sent to the server.
     pub file_name: String,
     /// The MIME type; `application/octet-stream` unless set.
     pub content_type: String,
-    /// The contents.
+    /// The contents, when in memory (empty for a path or a stream).
     pub bytes: Vec<u8>,
+    /// Where the contents come from when not in memory.
+    pub(crate) source: Option<super::upload::FileSource>,
 }
 
 impl FilePart {
     /// A file with a name and contents.
     pub fn new(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        FilePart { file_name: file_name.into(), content_type: "application/octet-stream".into(), bytes: bytes.into() }
+        FilePart {
+            file_name: file_name.into(),
+            content_type: "application/octet-stream".into(),
+            bytes: bytes.into(),
+            source: None,
+        }
+    }
+
+    /// A file on disk, sent in chunks and never read whole; its name is the path's last
+    /// part. Its length is read now; a file that has another length when sent fails the
+    /// request. Each attempt reads it again, so a request that may be retried is.
+    pub fn from_path(path: impl Into<std::path::PathBuf>) -> std::io::Result<Self> {
+        let path = path.into();
+        let len = std::fs::metadata(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?
+            .len();
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let source = super::upload::FileSource::Path(std::sync::Arc::new(path), len);
+        Ok(FilePart { source: Some(source), ..FilePart::new(file_name, Vec::new()) })
+    }
+
+    /// A stream of `len` bytes, sent as it comes. A stream can be read once: the request is
+    /// sent once, never retried (not even after a refreshed OAuth2 token); a stream that
+    /// gives more or fewer than `len` bytes fails the request.
+    pub fn from_stream(
+        file_name: impl Into<String>,
+        len: u64,
+        stream: impl super::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    ) -> Self {
+        let cell = std::sync::Arc::new(std::sync::Mutex::new(Some(Box::pin(stream) as super::upload::ByteStream)));
+        let source = super::upload::FileSource::Stream(cell, len);
+        FilePart { source: Some(source), ..FilePart::new(file_name, Vec::new()) }
     }
 
     /// Sets the MIME type.
@@ -88,7 +123,33 @@ impl FilePart {
         self.content_type = content_type.into();
         self
     }
+
+    /// The contents' length in bytes.
+    pub fn len(&self) -> u64 {
+        self.source.as_ref().map_or(self.bytes.len() as u64, super::upload::FileSource::len)
+    }
+
+    /// Whether the contents are empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
+
+impl PartialEq for FilePart {
+    /// Same name, type and contents (a path by its path, a stream only with itself).
+    fn eq(&self, other: &Self) -> bool {
+        use super::upload::FileSource::{Path, Stream};
+        let same_source = match (&self.source, &other.source) {
+            (None, None) => self.bytes == other.bytes,
+            (Some(Path(a, _)), Some(Path(b, _))) => a == b,
+            (Some(Stream(a, _)), Some(Stream(b, _))) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        self.file_name == other.file_name && self.content_type == other.content_type && same_source
+    }
+}
+
+impl Eq for FilePart {}
 
 impl fmt::Debug for FilePart {
     // The contents may be large or private: show their size only.
@@ -96,7 +157,7 @@ impl fmt::Debug for FilePart {
         f.debug_struct("FilePart")
             .field("file_name", &self.file_name)
             .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
+            .field("len", &self.len())
             .finish()
     }
 }

@@ -423,6 +423,15 @@
 //! connection that breaks mid-file ends it with `Error::Transport`, a body that is not the base64
 //! it claims with `Error::Decode`.
 //!
+//! Uploads (`multipart/form-data` file parts) take a `FilePart`: bytes in memory
+//! (`FilePart::new(name, bytes)`), a file on disk (`FilePart::from_path(path)?`, read in 64 KiB
+//! chunks for each attempt, never whole), or a stream of known length
+//! (`FilePart::from_stream(name, len, stream)` of `io::Result<runtime::Bytes>`). The body's length
+//! is announced, and a file or stream that gives more or fewer bytes than announced fails the
+//! request rather than sending a cut file. Retries follow the usual rule (a POST that may have
+//! reached Keap is never sent twice); a stream can be read only once, so a request with one is
+//! sent once, never retried.
+//!
 //! ## Types
 //!
 //! Types live in `golden_warnings::types`. Decoding never fails because a field is missing or `null`,
