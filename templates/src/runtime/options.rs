@@ -19,12 +19,24 @@ use std::time::Duration;
 /// one the operation sets itself (`Content-Type` of a body, `Accept`, a header parameter),
 /// a query parameter the operation declares (use its setter), and names or values that are
 /// not valid HTTP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) query: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for RequestOptions {
+    // Header values may be private (a proxy's token): names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("headers", &self.headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("query", &self.query.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// Headers no request option may set: credentials, and what frames the message.
@@ -136,6 +148,13 @@ mod tests {
         assert!(RequestOptions::new().header("X-My-Auth", "v").checked_headers("op", Some(&custom), &[]).is_err());
         let e = RequestOptions::new().header("x-a", "line\nbreak").checked_headers("op", None, &[]).unwrap_err();
         assert!(e.to_string().contains("not a valid header value"), "{e}");
+    }
+
+    #[test]
+    fn debug_shows_header_names_not_values() {
+        let o = RequestOptions::new().header("x-proxy-token", "s3cret").query("q", "private@example.com");
+        let text = format!("{o:?}");
+        assert!(text.contains("x-proxy-token") && !text.contains("s3cret") && !text.contains("private@"), "{text}");
     }
 
     #[test]

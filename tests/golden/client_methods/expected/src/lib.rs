@@ -370,13 +370,14 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: &golden_client_methods::Client) -> Result<(), golden_client_methods::Error> {
-//! use golden_client_methods::runtime::{RequestOptions, RetryPolicy};
+//! use golden_client_methods::runtime::{Method, RequestOptions, RetryPolicy};
 //! use std::time::Duration;
 //! let options = RequestOptions::new()
 //!     .timeout(Duration::from_secs(5))
 //!     .retry(RetryPolicy::none())
 //!     .header("x-correlation-id", "job-42");
-//! let page = client.contact().list_contacts().options(options).send().await?;
+//! // The same `.options(...)` goes on every operation's builder (`client.contact().list_contacts()`).
+//! let answer = client.raw(Method::GET, "/rest/v2/contacts").options(options).send_value().await?;
 //! # Ok(())
 //! # }
 //! ```

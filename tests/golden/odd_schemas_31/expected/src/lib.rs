@@ -332,13 +332,14 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: &golden_odd_schemas_31::Client) -> Result<(), golden_odd_schemas_31::Error> {
-//! use golden_odd_schemas_31::runtime::{RequestOptions, RetryPolicy};
+//! use golden_odd_schemas_31::runtime::{Method, RequestOptions, RetryPolicy};
 //! use std::time::Duration;
 //! let options = RequestOptions::new()
 //!     .timeout(Duration::from_secs(5))
 //!     .retry(RetryPolicy::none())
 //!     .header("x-correlation-id", "job-42");
-//! let page = client.contact().list_contacts().options(options).send().await?;
+//! // The same `.options(...)` goes on every operation's builder (`client.contact().list_contacts()`).
+//! let answer = client.raw(Method::GET, "/rest/v2/contacts").options(options).send_value().await?;
 //! # Ok(())
 //! # }
 //! ```
