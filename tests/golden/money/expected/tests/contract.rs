@@ -44,6 +44,7 @@ impl Report {
         }
         match result {
             Ok(_) => {}
+            Err(Error::PartlyFailed(_)) => {}
             Err(
                 Error::Api(e),
             ) if self.dynamic && e.status == 500
