@@ -44,7 +44,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("created contact {id}");
 
-    client.tags().apply_tags(tag_id.clone(), ApplyRemoveTagRequest::new(vec![id.clone()])).send().await?;
-    println!("tagged contact {id} with tag {tag_id}");
+    match client.tags().apply_tags(tag_id.clone(), ApplyRemoveTagRequest::new(vec![id.clone()])).send().await {
+        Ok(_) => println!("tagged contact {id} with tag {tag_id}"),
+        // Keap answers 200 and says per contact whether the tag was applied.
+        Err(keap::Error::PartlyFailed(partial)) => {
+            for (contact, status) in &partial.failed {
+                println!("contact {contact} was not tagged: {status}");
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
