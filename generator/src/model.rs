@@ -12,7 +12,7 @@ pub const STANDALONE_FEATURE: &str = "standalone_types";
 /// other modules of `types/`: `default`, [`ALL_FEATURE`], [`STANDALONE_FEATURE`], `shared`
 /// and `standalone`, and the runtime's own features in snake case (`serde_tokens`, `redis`).
 pub const NOT_GROUP_NAMES: &[&str] =
-    &["default", ALL_FEATURE, STANDALONE_FEATURE, "shared", "standalone", "serde_tokens", "redis"];
+    &["default", ALL_FEATURE, STANDALONE_FEATURE, "shared", "standalone", "serde_tokens", "redis", "hooks", "axum"];
 
 /// Everything a generated crate is made of.
 #[derive(Debug, Clone)]

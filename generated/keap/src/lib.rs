@@ -722,6 +722,9 @@
     reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
+
+#[cfg(feature = "hooks")]
+pub mod hooks;
 pub mod ids;
 pub mod runtime;
 pub mod types;

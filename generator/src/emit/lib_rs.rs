@@ -132,6 +132,8 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
         )]
 
         pub mod api;
+        #[cfg(feature = "hooks")]
+        pub mod hooks;
         #ids
         #runtime
         pub mod types;

@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_runtime_features_are_the_crates() {
-        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens", "redis"]);
+        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens", "redis", "hooks", "axum"]);
         let baked = cargo_toml(&[&Api::default()], &Options::new("keap", "spec"), "");
         assert!(baked.contains("\n[features]\ndefault = [\"all\"]\n"), "{baked}");
         assert!(baked.contains("\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");

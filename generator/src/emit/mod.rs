@@ -6,6 +6,7 @@ mod docs;
 mod example_tests;
 mod features;
 mod guide;
+mod hooks;
 mod ids;
 mod layout;
 mod lib_rs;
@@ -73,6 +74,7 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         ("src/lib.rs".into(), Box::new(move || Some(lib_rs::lib_rs(apis_ref, opts)))),
     )];
     jobs.push((20, ("src/ids.rs".into(), Box::new(move || ids::ids_rs(apis_ref)))));
+    jobs.push((20, ("src/hooks.rs".into(), Box::new(move || Some(hooks::hooks_rs(first.api))))));
     let op_size = |op: &crate::model::Operation| 20 + 4 * op.params.len();
     for part in parts {
         let api = part.api;

@@ -88,6 +88,10 @@ pub enum Error {
         /// only an earlier attempt can have).
         maybe_sent: bool,
     },
+    /// The shared store of fetched REST Hook events (Redis, with the `redis` and `hooks`
+    /// features) failed; the message names it. Retryable: nothing of the delivery counted
+    /// as fetched.
+    HookStore(String),
 }
 
 impl Error {
@@ -126,7 +130,8 @@ impl Error {
 
     /// The same request may succeed soon without any change: a transport failure, a 429,
     /// a 500, 502, 503 or 504, a second's or minute's quota used up (after its
-    /// `resets_at`), an unreachable shared quota store ([`Error::QuotaStore`]), a token
+    /// `resets_at`), an unreachable shared quota store ([`Error::QuotaStore`]) or hook event store
+    /// ([`Error::HookStore`]), a token
     /// endpoint that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)).
     /// Not the day's quota used up: that lasts until 00:00 UTC, and a retry loop would spin
     /// until then ([`retry_at`](Error::retry_at) says when). The client has already retried
@@ -136,7 +141,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::QuotaExhausted { window, .. } => *window != super::Window::Day,
-            Error::Transport { .. } | Error::QuotaStore { .. } => true,
+            Error::Transport { .. } | Error::QuotaStore { .. } | Error::HookStore(_) => true,
             Error::Auth(e) => e.kind() == super::AuthErrorKind::Unavailable,
             Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
             _ => false,
@@ -193,6 +198,7 @@ impl Error {
             Error::CustomField(_) => Borrowed("custom_field"),
             Error::PartlyFailed(_) => Borrowed("partly_failed"),
             Error::Interceptor { .. } => Borrowed("interceptor"),
+            Error::HookStore(_) => Borrowed("hook_store"),
         }
     }
 
@@ -257,6 +263,7 @@ impl fmt::Display for Error {
             Error::Interceptor { operation, hook, message, .. } => {
                 write!(f, "{operation}: interceptor `{hook}` {message}; the request stopped there")
             }
+            Error::HookStore(m) => write!(f, "the store of fetched hook events failed ({m}); nothing was fetched"),
         }
     }
 }

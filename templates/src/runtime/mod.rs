@@ -12,6 +12,14 @@ mod custom_fields;
 mod download;
 mod error;
 mod filter;
+#[cfg(feature = "axum")]
+mod hook_axum;
+#[cfg(feature = "hooks")]
+mod hook_fetch;
+#[cfg(feature = "hooks")]
+mod hook_upkeep;
+#[cfg(feature = "hooks")]
+mod hooks_receiver;
 mod ids;
 mod intercept;
 mod money;
@@ -21,6 +29,8 @@ mod outcomes;
 mod paginate;
 mod quota;
 mod raw;
+#[cfg(all(feature = "redis", feature = "hooks"))]
+mod redis_hooks;
 #[cfg(feature = "redis")]
 mod redis_link;
 #[cfg(feature = "redis")]
@@ -45,6 +55,40 @@ pub use custom_fields::{
 pub use download::Download;
 pub use error::{ApiError, ApiErrorBody, Error};
 pub use filter::{Filter, FilterArg, FilterValue};
+/// REST Hooks (the `hooks` feature): be told about changes instead of polling for them.
+///
+/// - [`Receiver`](hooks::Receiver) answers Keap at the hook URL: the handshake (the secret
+///   repeated in the `X-Hook-Secret` header, or kept for a delayed verification), deliveries
+///   parsed into [`Delivery`](hooks::Delivery) and acknowledged at once, anything else
+///   refused with a 4xx saying why (never 410, which would end the subscription).
+/// - [`HookUrls`](hooks::HookUrls): Keap signs no delivery; each hook URL carries an
+///   unguessable token per event key, checked by the receiver.
+/// - [`Changes`](hooks::Changes) turns deliveries into records, fetched through the client in
+///   batches, each event once in a process ([`LocalDedupe`](hooks::LocalDedupe)) or a fleet
+///   (`RedisDedupe`, with the `redis` feature).
+/// - [`Upkeep`](hooks::Upkeep) keeps one `Verified` subscription per event key.
+/// - `axum::route` (the `axum` feature) mounts the receiver in an axum server.
+#[cfg(feature = "hooks")]
+pub mod hooks {
+    /// The receiver as an axum route (the `axum` feature).
+    #[cfg(feature = "axum")]
+    pub mod axum {
+        pub use super::super::hook_axum::route;
+    }
+    pub use super::hook_fetch::{
+        Changes, Dedupe, Fetched, Found, GetById, HookFuture, ListByIds, LocalDedupe, RecordSource,
+    };
+    pub use super::hook_upkeep::{
+        create_subscription, delete_subscription, list_subscriptions, verify, verify_delayed, Action, HookStatus, Kept,
+        Subscription, Upkeep, UpkeepReport, HOOKS_PATH,
+    };
+    pub use super::hooks_receiver::{
+        Answer, ChangedObject, Delivery, EventKey, HookRequest, HookUrls, PendingSecrets, Received, Receiver, Refusal,
+        Verification, MAX_BODY, SECRET_HEADER,
+    };
+    #[cfg(feature = "redis")]
+    pub use super::redis_hooks::RedisDedupe;
+}
 pub use ids::{Id, IdError, NumId, Record};
 pub use intercept::{AfterAttempt, BeforeAttempt, Interceptor, InterceptorFuture};
 pub use money::{Amount, MinorUnits, MoneyError};
@@ -85,6 +129,10 @@ pub use values::{
     lenient_string, lenient_strings, lenient_vec, null_as_default, ToParam, ToParams,
 };
 
+/// The axum this crate's hook route is for (the `axum` feature), with its server
+/// (`axum::serve`): build the application's router with it, and the versions always match.
+#[cfg(feature = "axum")]
+pub use axum;
 /// The `Stream` trait [`Pages`] and [`Items`] implement.
 /// Chunks of bytes: what a [`Download`] yields and [`FilePart::from_stream`] takes.
 pub use bytes::Bytes;

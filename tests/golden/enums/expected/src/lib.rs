@@ -545,6 +545,9 @@
 )]
 pub mod api;
 
+#[cfg(feature = "hooks")]
+pub mod hooks;
+
 pub use keapgen_runtime::runtime;
 
 pub mod types;

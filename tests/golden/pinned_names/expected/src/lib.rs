@@ -534,6 +534,9 @@
     reason = "method names come from operationIds and parameters (`new`, `add`, `clone`, ...)"
 )]
 pub mod api;
+
+#[cfg(feature = "hooks")]
+pub mod hooks;
 pub mod ids;
 
 pub use keapgen_runtime::runtime;

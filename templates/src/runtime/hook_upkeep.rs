@@ -1,0 +1,338 @@
+//! Subscriptions that stay alive (the `hooks` feature): list Keap's REST Hook subscriptions,
+//! create the missing ones, verify again the `Inactive` and `Unverified` ones, remove
+//! duplicates, and say what was done. Through the client (`/rest/v1/hooks`), so with its
+//! credentials, quota and retries; a create is a POST, never sent twice.
+
+use super::client::Transport;
+use super::error::Error;
+use super::hooks_receiver::{EventKey, HookUrls, PendingSecrets, SECRET_HEADER};
+use super::request::{encode_path, Method, Request};
+use super::tokens::Secret;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where Keap keeps REST Hook subscriptions, relative to the base URL (REST v1).
+pub const HOOKS_PATH: &str = "/rest/v1/hooks";
+
+/// A subscription's status as Keap reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HookStatus {
+    /// Deliveries are sent.
+    Verified,
+    /// The handshake has not succeeded: nothing is delivered.
+    Unverified,
+    /// Deliveries failed four times (or were answered 410): nothing is delivered, and the
+    /// events in between are lost; verify it again and backfill.
+    Inactive,
+    /// A status this crate does not know, as Keap wrote it.
+    Other(String),
+}
+
+impl HookStatus {
+    fn parse(text: &str) -> HookStatus {
+        match text {
+            "Verified" => HookStatus::Verified,
+            "Unverified" => HookStatus::Unverified,
+            "Inactive" => HookStatus::Inactive,
+            other => HookStatus::Other(other.to_owned()),
+        }
+    }
+}
+
+/// One REST Hook subscription. Its `Debug` hides the token in the hook URL.
+#[derive(Clone, PartialEq)]
+pub struct Subscription {
+    /// Keap's key for it (`key`, text or a number on the wire).
+    pub key: String,
+    /// `eventKey`.
+    pub event_key: EventKey,
+    /// `hookUrl`, token included: keep it out of logs.
+    pub hook_url: String,
+    /// `status`.
+    pub status: HookStatus,
+    /// Fields Keap sent that this crate does not know.
+    pub additional_properties: BTreeMap<String, serde_json::Value>,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("key", &self.key)
+            .field("event_key", &self.event_key)
+            .field("hook_url", &redact_url(&self.hook_url))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// The URL with its `keap_token` value hidden.
+pub(crate) fn redact_url(url: &str) -> String {
+    match url.find("keap_token=") {
+        Some(at) => {
+            let start = at + "keap_token=".len();
+            let end = url[start..].find('&').map_or(url.len(), |e| start + e);
+            format!("{}[redacted]{}", &url[..start], &url[end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl Subscription {
+    fn parse(operation: &'static str, value: serde_json::Value) -> Result<Subscription, Error> {
+        let bad = |message: &str| Error::Decode {
+            operation,
+            status: 200,
+            path: String::new(),
+            message: format!("a REST Hook subscription {message}"),
+            snippet: String::new(),
+        };
+        let serde_json::Value::Object(mut fields) = value else { return Err(bad("is not a JSON object")) };
+        let text = |v: Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let key = text(fields.remove("key")).ok_or_else(|| bad("has no `key`"))?;
+        let event_key = text(fields.remove("eventKey")).ok_or_else(|| bad("has no `eventKey`"))?;
+        let hook_url = text(fields.remove("hookUrl")).unwrap_or_default();
+        let status = text(fields.remove("status")).map_or(HookStatus::Other(String::new()), |s| HookStatus::parse(&s));
+        Ok(Subscription {
+            key,
+            event_key: EventKey::new(event_key),
+            hook_url,
+            status,
+            additional_properties: fields.into_iter().collect(),
+        })
+    }
+}
+
+/// Lists the subscriptions of the credential's account.
+pub async fn list_subscriptions(transport: &Transport) -> Result<Vec<Subscription>, Error> {
+    const OP: &str = "list_stored_hook_subscriptions";
+    let req = Request::new(Method::GET, OP, HOOKS_PATH, HOOKS_PATH.to_owned());
+    match transport.send_json::<serde_json::Value>(req).await?.into_inner() {
+        serde_json::Value::Array(items) => items.into_iter().map(|v| Subscription::parse(OP, v)).collect(),
+        serde_json::Value::Null => Ok(Vec::new()),
+        _ => Err(Error::Decode {
+            operation: OP,
+            status: 200,
+            path: String::new(),
+            message: "the subscriptions are not a list".to_owned(),
+            snippet: String::new(),
+        }),
+    }
+}
+
+async fn send_one(transport: &Transport, req: Request) -> Result<Subscription, Error> {
+    let operation = req.operation();
+    Subscription::parse(operation, transport.send_json::<serde_json::Value>(req).await?.into_inner())
+}
+
+/// Subscribes `hook_url` to `event`; Keap sends the handshake before it answers, so the
+/// receiver must be up.
+pub async fn create_subscription(
+    transport: &Transport,
+    event: &EventKey,
+    hook_url: &str,
+) -> Result<Subscription, Error> {
+    let mut req = Request::new(Method::POST, "create_a_hook_subscription", HOOKS_PATH, HOOKS_PATH.to_owned());
+    req.json(&serde_json::json!({ "eventKey": event.as_str(), "hookUrl": hook_url }));
+    send_one(transport, req).await
+}
+
+/// Asks Keap to send the handshake again (an `Unverified` or `Inactive` subscription).
+pub async fn verify(transport: &Transport, key: &str) -> Result<Subscription, Error> {
+    const TEMPLATE: &str = "/rest/v1/hooks/{key}/verify";
+    let path = format!("{HOOKS_PATH}/{}/verify", encode_path(&key));
+    send_one(transport, Request::new(Method::POST, "verify_a_hook_subscription", TEMPLATE, path)).await
+}
+
+/// Sends a handshake's secret back (delayed verification), in the `X-Hook-Secret` header
+/// Keap requires.
+pub async fn verify_delayed(transport: &Transport, key: &str, secret: &Secret) -> Result<Subscription, Error> {
+    const TEMPLATE: &str = "/rest/v1/hooks/{key}/delayedVerify";
+    let path = format!("{HOOKS_PATH}/{}/delayedVerify", encode_path(&key));
+    let mut req = Request::new(Method::POST, "verify_a_hook_subscription_delayed", TEMPLATE, path);
+    req.header(SECRET_HEADER, &secret.expose());
+    send_one(transport, req).await
+}
+
+/// Deletes a subscription.
+pub async fn delete_subscription(transport: &Transport, key: &str) -> Result<(), Error> {
+    let path = format!("{HOOKS_PATH}/{}", encode_path(&key));
+    let req = Request::new(Method::DELETE, "delete_a_hook_subscription", "/rest/v1/hooks/{key}", path);
+    transport.send_json::<serde_json::Value>(req).await.map(drop)
+}
+
+/// Keeps one subscription per wanted event key alive at the receiver's hook URLs: lists the
+/// subscriptions, creates the missing, verifies again the `Unverified` and `Inactive` ones,
+/// removes duplicates (same event key and URL), and reports it all. Run it at start-up
+/// (after the receiver listens: Keap sends the handshake during the create call) and on a
+/// schedule (every few minutes), from one process or several: each run converges.
+#[derive(Clone, Debug)]
+pub struct Upkeep {
+    transport: Transport,
+    urls: HookUrls,
+    events: Vec<EventKey>,
+    pending: Option<PendingSecrets>,
+}
+
+/// What one [`Upkeep::run`] did.
+#[derive(Clone, Debug, Default)]
+pub struct UpkeepReport {
+    /// One per wanted event key: its subscription now.
+    pub subscriptions: Vec<Kept>,
+    /// Duplicates deleted.
+    pub removed: Vec<Subscription>,
+    /// Subscriptions at this receiver's public URL whose token or event key this upkeep does
+    /// not recognise (another key, another deployment): left alone, listed here.
+    pub unrecognised: Vec<Subscription>,
+}
+
+/// One wanted event key's subscription after the upkeep.
+#[derive(Clone, Debug)]
+pub struct Kept {
+    /// The event key.
+    pub event: EventKey,
+    /// The subscription's key.
+    pub key: String,
+    /// What was done.
+    pub action: Action,
+    /// The status before (`None` when created now).
+    pub was: Option<HookStatus>,
+    /// The status now.
+    pub status: HookStatus,
+}
+
+/// What the upkeep did to one subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Verified already: nothing.
+    Nothing,
+    /// Created now.
+    Created,
+    /// Asked Keap to send the handshake again.
+    Reverified,
+    /// Sent a kept handshake secret back (delayed verification).
+    VerifiedDelayed,
+}
+
+impl UpkeepReport {
+    /// Whether every wanted event key has a `Verified` subscription.
+    pub fn all_verified(&self) -> bool {
+        self.subscriptions.iter().all(|k| k.status == HookStatus::Verified)
+    }
+
+    /// The subscriptions that were `Inactive`: Keap delivered nothing for them for a while,
+    /// so list what changed since (a `since` listing) to catch up.
+    pub fn reactivated(&self) -> impl Iterator<Item = &Kept> {
+        self.subscriptions.iter().filter(|k| k.was == Some(HookStatus::Inactive))
+    }
+}
+
+impl Upkeep {
+    /// Subscriptions for `events` at `urls`' hook URLs, through `transport`
+    /// (`client.transport()`).
+    pub fn new(transport: &Transport, urls: &HookUrls, events: impl IntoIterator<Item = EventKey>) -> Upkeep {
+        let mut events: Vec<EventKey> = events.into_iter().collect();
+        events.sort();
+        events.dedup();
+        Upkeep { transport: transport.clone(), urls: urls.clone(), events, pending: None }
+    }
+
+    /// Verifies with the secrets a [`Verification::Delayed`](super::hooks_receiver::Verification)
+    /// receiver kept (the receiver's [`pending`](super::hooks_receiver::Receiver::pending)).
+    pub fn pending_secrets(mut self, pending: PendingSecrets) -> Upkeep {
+        self.pending = Some(pending);
+        self
+    }
+
+    /// One round: see [`Upkeep`]. An API error stops it (what was done before stays done;
+    /// the next round goes on from there).
+    pub async fn run(&self) -> Result<UpkeepReport, Error> {
+        let mut all = list_subscriptions(&self.transport).await?;
+        let mut report = UpkeepReport::default();
+        for event in &self.events {
+            let url = self.urls.url_for(event);
+            let (mut mine, rest): (Vec<Subscription>, Vec<Subscription>) =
+                all.into_iter().partition(|s| &s.event_key == event && s.hook_url == url);
+            all = rest;
+            // The verified one stays (or the first); the others are duplicates.
+            mine.sort_by_key(|s| s.status != HookStatus::Verified);
+            let mut duplicates = mine.into_iter();
+            let kept = match duplicates.next() {
+                None => {
+                    let created = create_subscription(&self.transport, event, &url).await?;
+                    let created = self.delayed(created).await?;
+                    Kept {
+                        event: event.clone(),
+                        key: created.key.clone(),
+                        action: Action::Created,
+                        was: None,
+                        status: created.status,
+                    }
+                }
+                Some(s) if s.status == HookStatus::Verified => Kept {
+                    event: event.clone(),
+                    key: s.key,
+                    action: Action::Nothing,
+                    was: Some(HookStatus::Verified),
+                    status: HookStatus::Verified,
+                },
+                Some(s) => {
+                    let was = s.status.clone();
+                    let (action, now) = match self.pending.as_ref().and_then(|p| p.take(event)) {
+                        Some(secret) => {
+                            (Action::VerifiedDelayed, verify_delayed(&self.transport, &s.key, &secret).await?)
+                        }
+                        None => (Action::Reverified, self.delayed(verify(&self.transport, &s.key).await?).await?),
+                    };
+                    Kept { event: event.clone(), key: s.key, action, was: Some(was), status: now.status }
+                }
+            };
+            for duplicate in duplicates {
+                delete_subscription(&self.transport, &duplicate.key).await?;
+                report.removed.push(duplicate);
+            }
+            if kept.status != HookStatus::Verified {
+                tracing::warn!(event = %kept.event, status = ?kept.status, "keap hook subscription is not verified");
+            }
+            report.subscriptions.push(kept);
+        }
+        report.unrecognised = all.into_iter().filter(|s| self.urls.is_ours(&s.hook_url)).collect();
+        Ok(report)
+    }
+
+    /// After a handshake the receiver answered without the secret: sends the secret back.
+    async fn delayed(&self, s: Subscription) -> Result<Subscription, Error> {
+        match (&self.pending, &s.status) {
+            (Some(pending), HookStatus::Unverified) => match pending.take(&s.event_key) {
+                Some(secret) => verify_delayed(&self.transport, &s.key, &secret).await,
+                None => Ok(s),
+            },
+            _ => Ok(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscription_parses_with_a_numeric_key_and_hides_its_token() {
+        let s = Subscription::parse(
+            "op",
+            serde_json::json!({"key": 7, "eventKey": "contact.add", "status": "Inactive",
+                "hookUrl": "https://x/h?keap_event=contact.add&keap_token=abcdef&z=1", "extra": 1}),
+        )
+        .unwrap();
+        assert_eq!(s.key, "7");
+        assert_eq!(s.status, HookStatus::Inactive);
+        let debug = format!("{s:?}");
+        assert!(debug.contains("keap_token=[redacted]&z=1") && !debug.contains("abcdef"), "{debug}");
+        assert!(Subscription::parse("op", serde_json::json!({"eventKey": "x"})).is_err());
+    }
+}
