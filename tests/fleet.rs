@@ -2,11 +2,11 @@
 //! through a real Redis, against a scripted Keap on 127.0.0.1 whose own record of arrivals
 //! is the judge. Everything runs in real time, each test bounded.
 
-mod mock;
 mod redis_server;
 
 use keap::runtime::{Observation, QuotaStore, Redis, RedisQuota, RedisTokens, Window};
 use keap::{Auth, Quota, TokenStore, Tokens};
+use keapgen_tests::mock;
 use mock::{serve, Reply};
 use redis_server::RedisServer;
 use std::collections::HashMap;

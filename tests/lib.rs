@@ -1,4 +1,9 @@
-//! Helpers shared by the golden-file suite and the pinned-spec tests.
+//! Helpers shared by the golden-file suite and the pinned-spec tests, the scripted HTTP
+//! server of the runtime tests ([`mock`]) and a scripted Keap for REST Hooks
+//! ([`scripted_keap`]).
+
+pub mod mock;
+pub mod scripted_keap;
 
 use std::path::{Path, PathBuf};
 

@@ -4,12 +4,11 @@
 
 #[path = "fake_clock.rs"]
 mod fake_clock;
-#[path = "mock.rs"]
-mod mock;
 
 use fake_clock::FakeClock;
 use keap::runtime::{AuthErrorKind, Clock, Event, StoreFuture, Window};
 use keap::{Auth, Client, Error, Quota, RetryPolicy, TokenStore, Tokens};
+use keapgen_tests::mock;
 use mock::{serve, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

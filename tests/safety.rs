@@ -4,13 +4,12 @@
 
 #[path = "fake_clock.rs"]
 mod fake_clock;
-#[path = "mock.rs"]
-mod mock;
 
 use fake_clock::FakeClock;
 use keap::runtime::Clock;
 use keap::types::{CreateUpdateContactRequest, UpdateContactUpdateMaskItem};
 use keap::{Auth, Client, Error, RetryPolicy};
+use keapgen_tests::mock;
 use mock::{serve, Reply};
 use std::time::Duration;
 

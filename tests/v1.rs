@@ -4,11 +4,10 @@
 
 #[path = "fake_clock.rs"]
 mod fake_clock;
-#[path = "mock.rs"]
-mod mock;
 
 use fake_clock::FakeClock;
 use keap::{Auth, Client, Error, Quota, RetryPolicy};
+use keapgen_tests::mock;
 use mock::{serve, Reply, Seen};
 use std::sync::Arc;
 

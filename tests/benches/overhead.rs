@@ -8,12 +8,11 @@
 
 #![allow(unsafe_code, reason = "a counting global allocator is unsafe by definition")]
 
-#[path = "../mock.rs"]
-mod mock;
 #[path = "../redis_server.rs"]
 mod redis_server;
 
 use keap::{Auth, Client, Quota};
+use keapgen_tests::mock;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

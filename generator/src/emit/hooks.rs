@@ -3,7 +3,7 @@
 //! ids where its `filter` documents one (many records per call), else a get by id.
 
 use super::{docs, features, ty};
-use crate::model::{Api, Operation, ParamIn, Response, TypeKind, TypeRef};
+use crate::model::{Api, Operation, Pagination, ParamIn, Response, Tag, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -48,10 +48,26 @@ pub fn hooks_rs(api: &Api) -> TokenStream {
     }
 }
 
-/// The source of one object type, if the spec has its operations.
-fn source(api: &Api, object: &str, path: &str, fields: &[&str]) -> Option<TokenStream> {
+/// The functions of `sources` and the feature each needs.
+pub fn sources(api: &Api) -> Vec<(String, String)> {
+    OBJECT_TYPES
+        .iter()
+        .filter_map(|(object, path, fields)| {
+            let (tag, _) = find(api, path, fields)?;
+            Some((heck::ToSnakeCase::to_snake_case(*object), api.feature(&tag.module)))
+        })
+        .collect()
+}
+
+/// How a source fetches: a list filtered by ids (with the filter's field), or a get by id.
+enum How<'a> {
+    List(&'a Operation, &'a Pagination, &'static str),
+    Get(&'a Operation),
+}
+
+/// The operation that fetches records at `path`, and its tag.
+fn find<'a>(api: &'a Api, path: &str, fields: &[&'static str]) -> Option<(&'a Tag, How<'a>)> {
     let ops = || api.tags.values().flat_map(|t| t.operations.iter().map(move |op| (t, op)));
-    let name = format_ident!("{}", heck::ToSnakeCase::to_snake_case(object));
     // A list whose `filter` documents a field of ids.
     let list = ops().find_map(|(tag, op)| {
         let pages = op.pagination.as_ref()?;
@@ -61,49 +77,62 @@ fn source(api: &Api, object: &str, path: &str, fields: &[&str]) -> Option<TokenS
         let filter = op.params.iter().find(|p| p.api_name == "filter" && p.location == ParamIn::Query)?;
         let doc = filter.doc.as_deref()?;
         let field = fields.iter().find(|f| doc.contains(&format!("`{f}`")))?;
-        Some((tag, op, pages, *field))
+        items_wire_name(api, op, &pages.items_field)?;
+        Some((tag, How::List(op, pages, field)))
     });
-    if let Some((tag, op, pages, field)) = list {
-        let item = ty(&pages.item, false);
-        let gate = features::gate_one(api, &tag.module);
-        let batch = proc_macro2::Literal::usize_unsuffixed(BATCH);
-        let items = items_wire_name(api, op, &pages.items_field)?;
-        let (op_id, op_path) = (&op.api_name, &op.path);
-        let doc = docs::paragraphs([format!(
-            "`{object}` records, {BATCH} per call of `{op_id}` (`GET {op_path}?filter={field}==…`), \
-             following its pages; needs the feature `{}`.",
-            api.feature(&tag.module)
-        )
-        .as_str()]);
-        return Some(quote! {
-            #doc
-            #gate
-            pub fn #name() -> super::ListByIds<#item> {
-                super::ListByIds::new(#op_id, #object, #op_path, #field, #items).batch_size(#batch)
-            }
-        });
-    }
     // Else one call per record: `GET {path}/{id}` with a single path parameter.
-    let (tag, op) = ops().find(|(_, op)| by_id(op, path))?;
-    let Response::Json(record @ TypeRef::Named(_)) = &op.response else { return None };
-    let record = ty(record, false);
-    let gate = features::gate_one(api, &tag.module);
-    let param = &op.params.iter().find(|p| p.location == ParamIn::Path)?.api_name;
-    let template = op.path.replace(&format!("{{{param}}}"), "{id}");
-    let op_id = &op.api_name;
-    let doc = docs::paragraphs([format!(
-        "`{object}` records, one call of `{op_id}` (`GET {}`) each; needs the feature `{}`.",
-        op.path,
-        api.feature(&tag.module)
-    )
-    .as_str()]);
-    Some(quote! {
-        #doc
-        #gate
-        pub fn #name() -> super::GetById<#record> {
-            super::GetById::new(#op_id, #object, #template)
-        }
+    list.or_else(|| {
+        let (tag, op) =
+            ops().find(|(_, op)| by_id(op, path) && matches!(op.response, Response::Json(TypeRef::Named(_))))?;
+        Some((tag, How::Get(op)))
     })
+}
+
+/// The source of one object type, if the spec has its operations.
+fn source(api: &Api, object: &str, path: &str, fields: &[&'static str]) -> Option<TokenStream> {
+    let (tag, how) = find(api, path, fields)?;
+    let name = format_ident!("{}", heck::ToSnakeCase::to_snake_case(object));
+    let gate = features::gate_one(api, &tag.module);
+    let feature = api.feature(&tag.module);
+    match how {
+        How::List(op, pages, field) => {
+            let item = ty(&pages.item, false);
+            let batch = proc_macro2::Literal::usize_unsuffixed(BATCH);
+            let items = items_wire_name(api, op, &pages.items_field)?;
+            let (op_id, op_path) = (&op.api_name, &op.path);
+            let doc = docs::paragraphs([format!(
+                "`{object}` records, {BATCH} per call of `{op_id}` (`GET {op_path}?filter={field}==…`), \
+                 following its pages; needs the feature `{feature}`."
+            )
+            .as_str()]);
+            Some(quote! {
+                #doc
+                #gate
+                pub fn #name() -> super::ListByIds<#item> {
+                    super::ListByIds::new(#op_id, #object, #op_path, #field, #items).batch_size(#batch)
+                }
+            })
+        }
+        How::Get(op) => {
+            let Response::Json(record) = &op.response else { return None };
+            let record = ty(record, false);
+            let param = &op.params.iter().find(|p| p.location == ParamIn::Path)?.api_name;
+            let template = op.path.replace(&format!("{{{param}}}"), "{id}");
+            let op_id = &op.api_name;
+            let doc = docs::paragraphs([format!(
+                "`{object}` records, one call of `{op_id}` (`GET {}`) each; needs the feature `{feature}`.",
+                op.path
+            )
+            .as_str()]);
+            Some(quote! {
+                #doc
+                #gate
+                pub fn #name() -> super::GetById<#record> {
+                    super::GetById::new(#op_id, #object, #template)
+                }
+            })
+        }
+    }
 }
 
 /// `GET {..}{path}/{param}`: one record by its id.

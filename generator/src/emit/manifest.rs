@@ -29,12 +29,23 @@ pub fn cargo_toml(apis: &[&Api], opts: &Options, header: &str) -> String {
         // Each example needs the groups whose accessors it calls: `.contact()` at the root,
         // `.v1().hooks()` below it.
         for (file, text) in super::templates::EXAMPLES {
-            let needs: Vec<String> = apis
+            let mut needs: Vec<String> = apis
                 .iter()
                 .flat_map(|api| api.tags.values().map(move |t| (api, t)))
                 .filter(|(api, t)| calls(text, api.module.as_deref(), &t.module, apis))
                 .map(|(api, t)| format!("{:?}", api.feature(&t.module)))
                 .collect();
+            // The hooks' record sources (`sources::contact()`) and the runtime's features.
+            for (function, feature) in super::hooks::sources(apis[0]) {
+                if text.contains(&format!("sources::{function}()")) && !needs.contains(&format!("{feature:?}")) {
+                    needs.push(format!("{feature:?}"));
+                }
+            }
+            for (used, feature) in [("keap::hooks", "hooks"), ("runtime::axum", "axum")] {
+                if text.contains(used) {
+                    needs.push(format!("{feature:?}"));
+                }
+            }
             let name = file.trim_end_matches(".rs");
             deps.push_str(&format!("\n\n[[example]]\nname = {name:?}\nrequired-features = [{}]", needs.join(", ")));
         }

@@ -42,6 +42,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("create_and_tag.rs", include_str!("../../../templates/examples/create_and_tag.rs")),
     ("list_contacts.rs", include_str!("../../../templates/examples/list_contacts.rs")),
     ("oauth2.rs", include_str!("../../../templates/examples/oauth2.rs")),
+    ("receive_changes.rs", include_str!("../../../templates/examples/receive_changes.rs")),
     ("v1_and_v2.rs", include_str!("../../../templates/examples/v1_and_v2.rs")),
 ];
 
