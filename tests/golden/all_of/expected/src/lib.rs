@@ -244,6 +244,118 @@
 //! account name, never a secret itself; the braces keep each store in one Redis Cluster slot.
 //! `cargo bench -p keapgen-tests --bench overhead` prints the cost per request.
 //!
+//! ## Being told about changes
+//!
+//! An application that keeps a copy of Keap's data can poll, and spend the day's quota on
+//! finding nothing new, or subscribe to Keap's REST Hooks (REST v1) and be told. Hooks are easy
+//! to get wrong; with the `hooks` feature (and `axum` for a ready route) the crate does each
+//! part the way Keap's documentation and its behaviour demand:
+//!
+//! - **The handshake.** Keap verifies a subscription by posting an `X-Hook-Secret` header to the
+//!   hook URL, while the subscription is being created; the answer must be 200 *and repeat that
+//!   header* (a receiver that answers 200 without it stays `Unverified` for ever, receiving
+//!   nothing). `hooks::Receiver` tells the handshake by its header and repeats it. The receiver
+//!   must listen before the subscription is created.
+//! - **Deliveries are not signed.** Keap sends no signature or HMAC: a handler that "checks the
+//!   signature" checks nothing. Each hook URL carries an unguessable token per event key
+//!   (`hooks::HookUrls`: an HMAC of the event key under a key of yours, so every process checks it
+//!   without shared state), and the receiver refuses a wrong or missing token, or a body whose
+//!   event key is not the URL's, with 403. Even so, a delivery is a hint: its ids are fetched
+//!   over the authenticated API, never taken from the payload.
+//! - **Acknowledge at once.** Keap counts an answer slower than 30 s, or a status outside
+//!   200–399, as a failure; after four failures (or one 410) the subscription becomes `Inactive`
+//!   and changes are lost until it is verified again. The receiver parses and answers at once;
+//!   the route hands each delivery to a queue, and answers 503 when the queue is full (Keap sends
+//!   it again later) rather than losing it. No refusal is ever 410. Malformed or oversized bodies
+//!   (over 1 MiB) get a 400 or 413 saying what is wrong, never a panic.
+//! - **Fetch each change once.** Keap re-sends a delivery whose acknowledgement it did not get.
+//!   `hooks::Changes::fetch` fetches a delivery's records through the client (its credentials
+//!   and quota), 100 per call where Keap has a list filtered by ids (`hooks::sources::contact()`
+//!   lists contacts with `filter=ids==…`), and remembers each event (record and timestamp): one
+//!   seen before, or being fetched by another process now, is reported in `repeated`, not
+//!   fetched. `hooks::LocalDedupe` remembers in one process; with the `redis` feature,
+//!   `hooks::RedisDedupe` across a fleet of receivers behind a load balancer. When a fetch fails,
+//!   nothing of the delivery counts as fetched: handle it again and it is all fetched then.
+//!   `*.delete` events fetch nothing (`deleted`); records gone since are in `missing`.
+//! - **Subscriptions that stay alive.** `hooks::Upkeep` lists the subscriptions, creates the
+//!   missing ones, asks Keap to verify the `Unverified` and `Inactive` ones again, deletes
+//!   duplicates, and reports what it did. Run it at start-up and every few minutes. After a
+//!   subscription was `Inactive` (`UpkeepReport::reactivated`), list what changed since the last
+//!   delivery to catch up.
+//!
+//! ```rust,no_run
+//! # #[cfg(all(feature = "hooks", feature = "axum", feature = "contact"))]
+//! # async fn example(client: golden_all_of::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use golden_all_of::hooks::{sources, Changes, EventKey, HookUrls, Receiver, Upkeep};
+//! use golden_all_of::runtime::axum;
+//!
+//! // The URL where Keap reaches this program, and a key of 32+ random characters kept with the
+//! // application's secrets (`HookUrls::generate_key()` makes one), the same in every process.
+//! let url_key = golden_all_of::Secret::new(std::env::var("KEAP_HOOK_URL_KEY")?);
+//! let urls = HookUrls::new("https://example.com/keap/hooks", &url_key)?;
+//!
+//! // Listen first: Keap sends the handshake during the create call.
+//! let (inbox, mut deliveries) = tokio::sync::mpsc::channel(256);
+//! let route = golden_all_of::hooks::axum::route(Receiver::new(urls.clone()), inbox);
+//! let app = axum::Router::new().route("/keap/hooks", route);
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! tokio::spawn(async move { axum::serve(listener, app).await });
+//!
+//! let events = [EventKey::CONTACT_ADD, EventKey::CONTACT_EDIT];
+//! let report = Upkeep::new(client.transport(), &urls, events).run().await?;
+//! assert!(report.all_verified(), "{report:?}");
+//!
+//! // In the background, after the acknowledgement: the records themselves, each once.
+//! let changes = Changes::new(client.transport());
+//! while let Some(delivery) = deliveries.recv().await {
+//!     let fetched = changes.fetch(&delivery, &sources::contact()).await?;
+//!     for (id, contact) in fetched.records {
+//!         println!("contact {id} is now {:?}", contact.given_name);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Catching up.** Keap delivers nothing while a subscription is `Inactive`, and an
+//! acknowledged delivery whose process died before fetching is not sent again. After either,
+//! list what changed since the last delivery handled:
+//!
+//! ```rust,no_run
+//! # #[cfg(all(feature = "hooks", feature = "contact"))]
+//! # async fn example(client: golden_all_of::Client, last_seen: std::time::SystemTime) -> Result<(), golden_all_of::Error> {
+//! use golden_all_of::Filter;
+//!
+//! let changed = client
+//!     .contact()
+//!     .list_contacts()
+//!     .filter(Filter::new().eq("start_update_time", last_seen))
+//!     .items()
+//!     .all()
+//!     .await?;
+//! # let _ = changed;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Other servers.** `Receiver::handle_http` takes and returns the `http` crate's types (what
+//! axum, hyper and poem build on); `Receiver::handle` takes a method, query, `X-Hook-Secret`
+//! header and body from any server, and returns the answer's status, headers and body. axum is
+//! the one built in because it is the most used and costs five small crates (axum, axum-core,
+//! matchit, mime, httpdate) and tokio's macros on top of what the
+//! client already compiles (hyper, tower and `http` come with reqwest).
+//!
+//! **Delayed verification.** A receiver that cannot answer the handshake itself (behind a queue)
+//! uses `Receiver::verification(Verification::Delayed)`: it answers 200 without the secret and
+//! keeps it in its `PendingSecrets`; give the same `PendingSecrets` to
+//! `Upkeep::pending_secrets`, which sends it back (`POST /v1/hooks/{key}/delayedVerify` with the
+//! `X-Hook-Secret` header, as Keap requires), or call `hooks::verify_delayed(transport, key,
+//! &secret)` yourself. `PendingSecrets` is one process's memory: in a fleet, keep the secret from
+//! `Received::Handshake` where the process running the upkeep finds it.
+//!
+//! The example program `receive_changes` does all of this against Keap, or, with one variable,
+//! against the scripted Keap of keapgen's tests (see its first lines).
+//!
 //! ## Errors
 //!
 //! Every operation returns `Result<_, golden_all_of::Error>`: `Api` for non-2xx answers (status,
