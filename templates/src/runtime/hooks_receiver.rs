@@ -25,6 +25,11 @@ pub const MAX_BODY: usize = 1 << 20;
 const EVENT_PARAM: &str = "keap_event";
 const TOKEN_PARAM: &str = "keap_token";
 
+/// What is encoded in a query value: all but RFC 3986's unreserved characters, so that an
+/// event key (`contact.add`) reads the same however a server re-encodes the URL.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'-').remove(b'~');
+
 /// Hex digits of a token: 128 bits of an HMAC-SHA256.
 const TOKEN_HEX: usize = 32;
 
@@ -263,9 +268,14 @@ impl HookUrls {
     /// The hook URL to subscribe `event` with.
     pub fn url_for(&self, event: &EventKey) -> String {
         let separator = if self.public_url.contains('?') { '&' } else { '?' };
-        let event_text: String =
-            percent_encoding::utf8_percent_encode(event.as_str(), percent_encoding::NON_ALPHANUMERIC).collect();
+        let event_text: String = percent_encoding::utf8_percent_encode(event.as_str(), QUERY_VALUE).collect();
         format!("{}{separator}{EVENT_PARAM}={event_text}&{TOKEN_PARAM}={}", self.public_url, self.token(event))
+    }
+
+    /// Whether `url` is this receiver's hook URL for `event`, with the right token (however
+    /// the query is encoded).
+    pub fn is_url_for(&self, url: &str, event: &EventKey) -> bool {
+        url.starts_with(&self.public_url) && self.check(query_of(url)).is_ok_and(|e| &e == event)
     }
 
     /// Whether `url` is one of this receiver's (its public URL with an event and a token, the
@@ -672,7 +682,11 @@ mod tests {
     fn urls_carry_a_token_per_event_and_refuse_bad_settings() {
         let urls = urls();
         let add = urls.url_for(&EventKey::CONTACT_ADD);
-        assert!(add.starts_with("https://example.com/keap/hooks?keap_event=contact%2Eadd&keap_token="));
+        assert!(add.starts_with("https://example.com/keap/hooks?keap_event=contact.add&keap_token="));
+        assert!(urls.is_url_for(&add, &EventKey::CONTACT_ADD));
+        assert!(urls.is_url_for(&add.replace("contact.add", "contact%2Eadd"), &EventKey::CONTACT_ADD));
+        assert!(!urls.is_url_for(&add, &EventKey::CONTACT_EDIT));
+        assert!(!urls.is_url_for(&add.replace("keap_token=", "keap_token=0"), &EventKey::CONTACT_ADD));
         assert_ne!(urls.token(&EventKey::CONTACT_ADD), urls.token(&EventKey::CONTACT_EDIT));
         assert!(urls.is_ours(&add));
         assert!(!urls.is_ours("https://example.com/other?keap_event=x"));

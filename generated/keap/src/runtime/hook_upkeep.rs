@@ -259,10 +259,14 @@ impl Upkeep {
         for event in &self.events {
             let url = self.urls.url_for(event);
             let (mut mine, rest): (Vec<Subscription>, Vec<Subscription>) =
-                all.into_iter().partition(|s| &s.event_key == event && s.hook_url == url);
+                all.into_iter().partition(|s| &s.event_key == event && self.urls.is_url_for(&s.hook_url, event));
             all = rest;
-            // The verified one stays (or the first); the others are duplicates.
-            mine.sort_by_key(|s| s.status != HookStatus::Verified);
+            // A verified one stays, the oldest (lowest key) of them: every process running the
+            // upkeep at once keeps the same one. The others are duplicates.
+            mine.sort_by(|a, b| {
+                let rank = |s: &Subscription| (s.status != HookStatus::Verified, s.key.parse::<u64>().ok());
+                rank(a).cmp(&rank(b)).then_with(|| a.key.cmp(&b.key))
+            });
             let mut duplicates = mine.into_iter();
             let kept = match duplicates.next() {
                 None => {
