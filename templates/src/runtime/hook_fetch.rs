@@ -364,8 +364,14 @@ impl Changes {
 
     /// Fetches the records `delivery` names with `source`, each event (record and timestamp)
     /// once: an event fetched before, or claimed by another process, is reported in
-    /// `repeated`. On an error nothing of this delivery counts as fetched (its claims are
-    /// given back), so handling it again later fetches it all; no event is lost silently.
+    /// `repeated`. When a fetch fails, nothing of this delivery counts as fetched (its claims
+    /// are given back), so handling it again later fetches it all; no event is lost silently.
+    /// (When only marking the events done fails, after the records came, the records are
+    /// returned and a warning logged; the events stay claimed for the lease.)
+    ///
+    /// An event is a record and the timestamp Keap gives it, in whole seconds: two changes of
+    /// one record in the same second are one event, and its fetch, which comes after both
+    /// (Keap delivers 30 s or more after a change), sees the later.
     ///
     /// Fails with [`Error::InvalidRequest`] when the delivery's `object_type` is not the
     /// source's (its ids would name other records).
@@ -434,7 +440,12 @@ impl Changes {
                 }
             }
         }
-        self.dedupe.complete(&holder, &held, self.keep).await?;
+        // The records are returned even when the store fails now: it may have marked them
+        // done all the same (a timed-out command), and then a retry would find them repeated.
+        // They stay claimed until the lease ends; a delivery after that fetches them again.
+        if let Err(e) = self.dedupe.complete(&holder, &held, self.keep).await {
+            tracing::warn!(error = %e, "keap hooks: fetched events not marked done; a repeat after the lease fetches them again");
+        }
         Ok(fetched)
     }
 }

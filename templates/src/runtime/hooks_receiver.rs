@@ -233,12 +233,14 @@ impl HookUrls {
         let scheme_ok = public_url.starts_with("https://") || public_url.starts_with("http://");
         if !scheme_ok || public_url.contains('#') || public_url.contains(char::is_whitespace) {
             return Err(Error::Config(format!(
-                "the hook URL `{public_url}` must be an http(s) URL without spaces or `#` (Keap posts to it)"
+                "the hook URL `{}` must be an http(s) URL without spaces or `#` (Keap posts to it)",
+                super::hook_upkeep::redact_url(&public_url)
             )));
         }
         if public_url.contains(&format!("{EVENT_PARAM}=")) || public_url.contains(&format!("{TOKEN_PARAM}=")) {
             return Err(Error::Config(format!(
-                "the hook URL `{public_url}` already holds `{EVENT_PARAM}` or `{TOKEN_PARAM}`: give the URL without them"
+                "the hook URL `{}` already holds `{EVENT_PARAM}` or `{TOKEN_PARAM}`: give the URL without them",
+                super::hook_upkeep::redact_url(&public_url)
             )));
         }
         if url_key.expose().len() < 32 {
@@ -571,7 +573,7 @@ impl Receiver {
         match Delivery::parse(request.body) {
             Ok(delivery) if delivery.event_key != event => refuse(Refusal::EventMismatch),
             Ok(delivery) => {
-                tracing::debug!(event = %event, objects = delivery.objects.len(), "keap hook delivery acknowledged");
+                tracing::debug!(event = %event, objects = delivery.objects.len(), "keap hook delivery received");
                 (Answer::json(200, "received"), Received::Delivery(delivery))
             }
             Err(why) => refuse(Refusal::Malformed(why)),

@@ -68,16 +68,19 @@ impl fmt::Debug for Subscription {
     }
 }
 
-/// The URL with its `keap_token` value hidden.
+/// The URL with every `keap_token` value hidden.
 pub(crate) fn redact_url(url: &str) -> String {
-    match url.find("keap_token=") {
-        Some(at) => {
-            let start = at + "keap_token=".len();
-            let end = url[start..].find('&').map_or(url.len(), |e| start + e);
-            format!("{}[redacted]{}", &url[..start], &url[end..])
-        }
-        None => url.to_owned(),
+    const NAME: &str = "keap_token=";
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(at) = rest.find(NAME) {
+        let start = at + NAME.len();
+        out.push_str(&rest[..start]);
+        out.push_str("[redacted]");
+        rest = rest[start..].find('&').map_or("", |end| &rest[start + end..]);
     }
+    out.push_str(rest);
+    out
 }
 
 impl Subscription {
@@ -340,5 +343,7 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(debug.contains("keap_token=[redacted]&z=1") && !debug.contains("abcdef"), "{debug}");
         assert!(Subscription::parse("op", serde_json::json!({"eventKey": "x"})).is_err());
+        assert_eq!(redact_url("h?keap_token=a&keap_token=b#c"), "h?keap_token=[redacted]&keap_token=[redacted]");
+        assert_eq!(redact_url("h?x=1"), "h?x=1");
     }
 }
