@@ -414,7 +414,7 @@ impl Dedupe for CompleteFailsOnce {
         holder: &'a str,
         events: &'a [String],
         lease: Duration,
-    ) -> HookFuture<'a, Result<Vec<bool>, keap::Error>> {
+    ) -> HookFuture<'a, Result<Vec<keap::hooks::Claim>, keap::Error>> {
         self.inner.claim(holder, events, lease)
     }
     fn complete<'a>(
@@ -449,9 +449,10 @@ async fn records_fetched_before_the_store_failed_to_mark_them_done_are_returned_
         let fetched = changes.fetch(&delivery, &sources::contact()).await.unwrap();
         assert_eq!((fetched.records.len(), fetched.repeated.len()), (10, 0));
         assert_eq!(keap.fetch_counts().len(), 10);
-        // Still claimed (until the lease ends): the same delivery again is recognised.
+        // Still claimed by that fetch until its lease ends: the same delivery again is told
+        // apart as in flight, not fetched twice and not called done.
         let again = changes.fetch(&delivery, &sources::contact()).await.unwrap();
-        assert_eq!((again.records.len(), again.repeated.len()), (0, 10));
+        assert_eq!((again.records.len(), again.repeated.len(), again.in_flight.len()), (0, 0, 10));
         assert!(keap.fetch_counts().values().all(|&n| n == 1));
     })
     .await;
@@ -509,7 +510,9 @@ async fn two_processes_given_the_same_delivery_at_once_fetch_each_record_once_th
         };
         let (fa, fb) = both(&delivery).await;
         assert_eq!(fa.records.len() + fb.records.len(), 1000, "each record fetched once in all");
-        assert_eq!(fa.repeated.len() + fb.repeated.len(), 1000, "and each left to the other by one of them");
+        // Each id the one did not fetch, the other held (in flight) or had finished (repeated).
+        let left = fa.repeated.len() + fb.repeated.len() + fa.in_flight.len() + fb.in_flight.len();
+        assert_eq!(left, 1000, "and each left to the other by one of them");
         let fetched: BTreeSet<String> = fa.records.iter().chain(&fb.records).map(|(id, _)| id.clone()).collect();
         assert_eq!(fetched, contact_ids(1..=1000));
 
@@ -664,7 +667,6 @@ async fn malformed_or_oversized_bodies_are_answered_400_or_413_with_a_json_messa
             ("an empty id", keys(r#"[{"id":""}]"#).into_bytes()),
             ("no id", keys(r#"[{"apiUrl":""}]"#).into_bytes()),
             ("a null object key", keys("[null]").into_bytes()),
-            ("a number as timestamp", keys(r#"[{"id":1,"timestamp":5}]"#).into_bytes()),
         ];
         for (what, body) in bad {
             let answered = post(&add, None, body).await;
@@ -686,6 +688,19 @@ async fn malformed_or_oversized_bodies_are_answered_400_or_413_with_a_json_messa
         assert_eq!(answered.status, 200, "{answered:?}");
         let delivery = next_delivery(&mut served.inbox).await;
         assert_eq!(delivery.objects[0].id, "9");
+
+        // Odd values of fields a delivery does not need are kept, not refused: a 400 would
+        // count as a failed delivery, and four end the subscription.
+        let odd = br#"{"event_key":"contact.add","object_type":7,"api_url":[],
+            "object_keys":[{"id":1,"timestamp":1522320937,"apiUrl":false}]}"#;
+        let answered = post(&add, None, odd.to_vec()).await;
+        assert_eq!(answered.status, 200, "{answered:?}");
+        let delivery = next_delivery(&mut served.inbox).await;
+        assert_eq!(delivery.object_type, "");
+        assert_eq!(delivery.additional_properties["object_type"], 7);
+        let object = &delivery.objects[0];
+        assert_eq!(object.timestamp.as_ref().unwrap().parse().unwrap().to_string(), "2018-03-29T10:55:37Z");
+        assert_eq!(object.additional_properties["apiUrl"], false);
     })
     .await;
 }
@@ -787,8 +802,11 @@ async fn no_key_token_handshake_secret_or_api_key_reaches_a_log_a_report_a_debug
         // Errors: an API error on a create whose body held a hook URL (Keap refuses the
         // event), one without credentials, a delayedVerify carrying a secret, failed fetches.
         let mut errors = Vec::new();
-        let refused =
-            Upkeep::new(client.transport(), &served.urls, [EventKey::new("contact.merge")]).run().await.unwrap_err();
+        let report =
+            Upkeep::new(client.transport(), &served.urls, [EventKey::new("contact.merge")]).run().await.unwrap();
+        assert!(!report.all_verified());
+        shown.push(format!("{report:?}"));
+        let (_, refused) = report.failed.into_iter().next().expect("the refused event key is reported");
         assert_eq!(refused.status(), Some(400), "{refused}");
         errors.push(refused);
         let anonymous = keap::Client::builder().base_url(keap.url()).build().unwrap();
@@ -851,6 +869,122 @@ async fn no_key_token_handshake_secret_or_api_key_reaches_a_log_a_report_a_debug
             assert!(!logs.contains(secret.as_str()), "{what} is in the logs:\n{logs}");
             assert!(!shown.contains(secret.as_str()), "{what} is shown:\n{shown}");
         }
+    })
+    .await;
+}
+
+/// A client of a mock server (a Keap scripted per request, for answers the scripted Keap
+/// never gives).
+fn mock_client(mock: &keapgen_tests::mock::Mock) -> keap::Client {
+    keap::Client::builder().auth(keap::Auth::api_key(API_KEY)).base_url(mock.url.clone()).own_quota().build().unwrap()
+}
+
+#[tokio::test]
+async fn a_record_that_does_not_decode_fails_alone_and_is_fetched_again_when_the_delivery_comes_again() {
+    use keapgen_tests::mock::{serve, Reply};
+    bounded(async {
+        // Contact 2 has a company of the wrong type the first time, then a right one.
+        let mock = serve(|seen, _| {
+            let second = if seen.target.contains("ids%3D%3D2") { "{}" } else { "5" };
+            let body = format!(
+                r#"{{"contacts":[{{"id":"1","given_name":"Ada"}},{{"id":"2","company":{second}}},{{"id":"3"}}],"next_page_token":""}}"#
+            );
+            Reply::json(200, &body)
+        })
+        .await;
+        let client = mock_client(&mock);
+        let delivery = Delivery::parse(
+            br#"{"event_key":"contact.edit","object_type":"contact","object_keys":[{"id":1},{"id":2},{"id":3}]}"#,
+        )
+        .unwrap();
+        let changes = Changes::new(client.transport());
+        let fetched = changes.fetch(&delivery, &sources::contact()).await.unwrap();
+        let ids: Vec<&str> = fetched.records.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["1", "3"]);
+        let (failed, error) = &fetched.failed[0];
+        assert_eq!(failed, "2");
+        assert!(error.to_string().contains("contacts[1]"), "the error names the record: {error}");
+        // Given back: the same delivery again fetches contact 2 alone.
+        let again = changes.fetch(&delivery, &sources::contact()).await.unwrap();
+        assert_eq!(again.records.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["2"]);
+        assert_eq!(again.repeated, ["1", "3"]);
+        assert!(again.failed.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_event_key_keap_refuses_is_reported_and_the_others_are_kept_and_a_duplicate_deleted_first_elsewhere_counts_removed(
+) {
+    use keapgen_tests::mock::{serve, Reply};
+    bounded(async {
+        let key = HookUrls::generate_key().unwrap();
+        let urls = HookUrls::new("https://example.com/keap/hooks", &key).unwrap();
+        let add = urls.url_for(&EventKey::CONTACT_ADD);
+        // Two verified subscriptions of contact.add (the second deleted by another process
+        // already), and a refused create for an event key Keap does not know.
+        let list = serde_json::json!([
+            {"key": "7", "eventKey": "contact.add", "hookUrl": add, "status": "Verified"},
+            {"key": "9", "eventKey": "contact.add", "hookUrl": add, "status": "Verified"},
+        ])
+        .to_string();
+        let mock = serve(move |seen, _| match (seen.method.as_str(), seen.target.as_str()) {
+            ("GET", "/rest/v1/hooks") => Reply::json(200, &list),
+            ("DELETE", "/rest/v1/hooks/9") => Reply::json(404, r#"{"message":"not found"}"#),
+            ("POST", "/rest/v1/hooks") => Reply::json(400, r#"{"message":"Invalid eventKey: contact.merge"}"#),
+            _ => Reply::json(500, r#"{"message":"unexpected"}"#),
+        })
+        .await;
+        let client = mock_client(&mock);
+        let report = Upkeep::new(client.transport(), &urls, [EventKey::new("contact.merge"), EventKey::CONTACT_ADD])
+            .run()
+            .await
+            .unwrap();
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0, EventKey::new("contact.merge"));
+        assert_eq!(report.failed[0].1.status(), Some(400));
+        let kept = the_only(&report);
+        assert_eq!((kept.key.as_str(), kept.action), ("7", Action::Nothing), "the oldest stays");
+        assert_eq!(report.removed.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["9"]);
+        assert!(!report.all_verified(), "a failed event key is not verified");
+    })
+    .await;
+}
+
+/// A store that answers fewer claims than it was asked for.
+#[derive(Debug, Default)]
+struct ShortClaims;
+
+impl Dedupe for ShortClaims {
+    fn claim<'a>(
+        &'a self,
+        _holder: &'a str,
+        events: &'a [String],
+        _lease: Duration,
+    ) -> HookFuture<'a, Result<Vec<keap::hooks::Claim>, keap::Error>> {
+        Box::pin(async move { Ok(vec![keap::hooks::Claim::Claimed; events.len() - 1]) })
+    }
+    fn complete<'a>(&'a self, _: &'a str, _: &'a [String], _: Duration) -> HookFuture<'a, Result<(), keap::Error>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn release<'a>(&'a self, _: &'a str, _: &'a [String]) -> HookFuture<'a, Result<(), keap::Error>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_answers_fewer_claims_than_events_fails_the_fetch_instead_of_dropping_events() {
+    bounded(async {
+        let keap = ScriptedKeap::start(Config::fast()).await;
+        let client = client(&keap);
+        let delivery = Delivery::parse(br#"{"event_key":"contact.edit","object_keys":[{"id":1},{"id":2}]}"#).unwrap();
+        let e = Changes::new(client.transport())
+            .dedupe(ShortClaims)
+            .fetch(&delivery, &sources::contact())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, keap::Error::HookStore(_)), "{e}");
+        assert_eq!(keap.requests(), 0, "nothing fetched");
     })
     .await;
 }

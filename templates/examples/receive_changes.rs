@@ -61,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Deliveries go to a queue and are answered at once; a full queue answers 503 and
     // Keap sends the delivery again later.
     let (inbox, mut deliveries) = mpsc::channel::<Delivery>(256);
+    let again = inbox.clone();
     let app = axum::Router::new().route(&path, keap::hooks::axum::route(Receiver::new(urls.clone()), inbox));
     tokio::spawn(async move { axum::serve(listener, app).await });
     println!("receiving at {addr}{path}");
@@ -113,6 +114,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         match outcome {
+            Ok(found) if !found.failed.is_empty() || !found.in_flight.is_empty() => {
+                // Records that could not be read, or that another fetch held: this delivery is
+                // handled again once that fetch's lease (5 min) is over.
+                for (id, e) in &found.failed {
+                    eprintln!("contact {id} not read: {e}");
+                }
+                fetched += found.records.len();
+                let again = again.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(300)).await;
+                    let _ = again.send(delivery).await;
+                });
+            }
             Ok(found) => {
                 for (id, contact) in &found.records {
                     // Here the application updates its own copy.

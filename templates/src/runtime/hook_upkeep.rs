@@ -182,14 +182,18 @@ pub struct Upkeep {
 }
 
 /// What one [`Upkeep::run`] did.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct UpkeepReport {
-    /// One per wanted event key: its subscription now.
+    /// One per wanted event key whose upkeep succeeded: its subscription now.
     pub subscriptions: Vec<Kept>,
+    /// Wanted event keys whose upkeep failed (Keap refused the event key, an error on the
+    /// way), each with its error; the others were kept all the same.
+    pub failed: Vec<(EventKey, Error)>,
     /// Duplicates deleted.
     pub removed: Vec<Subscription>,
     /// Subscriptions at this receiver's public URL whose token or event key this upkeep does
-    /// not recognise (another key, another deployment): left alone, listed here.
+    /// not recognise (an older URL key, an event key no longer wanted): left alone, listed
+    /// here; delete them with [`delete_subscription`] when they are yours.
     pub unrecognised: Vec<Subscription>,
 }
 
@@ -223,13 +227,14 @@ pub enum Action {
 }
 
 impl UpkeepReport {
-    /// Whether every wanted event key has a `Verified` subscription.
+    /// Whether every wanted event key has a `Verified` subscription (none failed).
     pub fn all_verified(&self) -> bool {
-        self.subscriptions.iter().all(|k| k.status == HookStatus::Verified)
+        self.failed.is_empty() && self.subscriptions.iter().all(|k| k.status == HookStatus::Verified)
     }
 
     /// The subscriptions that were `Inactive`: Keap delivered nothing for them for a while,
-    /// so list what changed since (a `since` listing) to catch up.
+    /// so list what changed since (a `since` listing, with a margin) to catch up. Check
+    /// [`Kept::status`]: one still not `Verified` receives nothing yet.
     pub fn reactivated(&self) -> impl Iterator<Item = &Kept> {
         self.subscriptions.iter().filter(|k| k.was == Some(HookStatus::Inactive))
     }
@@ -252,64 +257,84 @@ impl Upkeep {
         self
     }
 
-    /// One round: see [`Upkeep`]. An API error stops it (what was done before stays done;
-    /// the next round goes on from there).
+    /// One round: see [`Upkeep`]. Fails only when the subscriptions cannot be listed; an
+    /// event key whose upkeep fails is in [`UpkeepReport::failed`], and the others are kept.
     pub async fn run(&self) -> Result<UpkeepReport, Error> {
         let mut all = list_subscriptions(&self.transport).await?;
         let mut report = UpkeepReport::default();
         for event in &self.events {
-            let url = self.urls.url_for(event);
-            let (mut mine, rest): (Vec<Subscription>, Vec<Subscription>) =
+            let (mine, rest): (Vec<Subscription>, Vec<Subscription>) =
                 all.into_iter().partition(|s| &s.event_key == event && self.urls.is_url_for(&s.hook_url, event));
             all = rest;
-            // A verified one stays, the oldest (lowest key) of them: every process running the
-            // upkeep at once keeps the same one. The others are duplicates.
-            mine.sort_by(|a, b| {
-                let rank = |s: &Subscription| (s.status != HookStatus::Verified, s.key.parse::<u64>().ok());
-                rank(a).cmp(&rank(b)).then_with(|| a.key.cmp(&b.key))
-            });
-            let mut duplicates = mine.into_iter();
-            let kept = match duplicates.next() {
-                None => {
-                    let created = create_subscription(&self.transport, event, &url).await?;
-                    let created = self.delayed(created).await?;
-                    Kept {
-                        event: event.clone(),
-                        key: created.key.clone(),
-                        action: Action::Created,
-                        was: None,
-                        status: created.status,
+            match self.keep(event, mine, &mut report.removed).await {
+                Ok(kept) => {
+                    if kept.status != HookStatus::Verified {
+                        tracing::warn!(event = %kept.event, status = ?kept.status, "keap hook subscription is not verified");
                     }
+                    report.subscriptions.push(kept);
                 }
-                Some(s) if s.status == HookStatus::Verified => Kept {
-                    event: event.clone(),
-                    key: s.key,
-                    action: Action::Nothing,
-                    was: Some(HookStatus::Verified),
-                    status: HookStatus::Verified,
-                },
-                Some(s) => {
-                    let was = s.status.clone();
-                    let (action, now) = match self.pending.as_ref().and_then(|p| p.take(event)) {
-                        Some(secret) => {
-                            (Action::VerifiedDelayed, verify_delayed(&self.transport, &s.key, &secret).await?)
-                        }
-                        None => (Action::Reverified, self.delayed(verify(&self.transport, &s.key).await?).await?),
-                    };
-                    Kept { event: event.clone(), key: s.key, action, was: Some(was), status: now.status }
+                Err(e) => {
+                    tracing::warn!(event = %event, error = %e, "keap hook subscription upkeep failed");
+                    report.failed.push((event.clone(), e));
                 }
-            };
-            for duplicate in duplicates {
-                delete_subscription(&self.transport, &duplicate.key).await?;
-                report.removed.push(duplicate);
             }
-            if kept.status != HookStatus::Verified {
-                tracing::warn!(event = %kept.event, status = ?kept.status, "keap hook subscription is not verified");
-            }
-            report.subscriptions.push(kept);
         }
         report.unrecognised = all.into_iter().filter(|s| self.urls.is_ours(&s.hook_url)).collect();
         Ok(report)
+    }
+
+    /// Keeps one subscription of `event` out of `mine` (creating one when there is none),
+    /// deleting the others.
+    async fn keep(
+        &self,
+        event: &EventKey,
+        mut mine: Vec<Subscription>,
+        removed: &mut Vec<Subscription>,
+    ) -> Result<Kept, Error> {
+        // A verified one stays, the oldest (lowest key) of them: every process running the
+        // upkeep at once keeps the same one. The others are duplicates.
+        mine.sort_by(|a, b| {
+            let rank = |s: &Subscription| (s.status != HookStatus::Verified, s.key.parse::<u64>().ok());
+            rank(a).cmp(&rank(b)).then_with(|| a.key.cmp(&b.key))
+        });
+        let mut duplicates = mine.into_iter();
+        let kept = match duplicates.next() {
+            None => {
+                let created = create_subscription(&self.transport, event, &self.urls.url_for(event)).await?;
+                let created = self.delayed(created).await?;
+                Kept {
+                    event: event.clone(),
+                    key: created.key.clone(),
+                    action: Action::Created,
+                    was: None,
+                    status: created.status,
+                }
+            }
+            Some(s) if s.status == HookStatus::Verified => Kept {
+                event: event.clone(),
+                key: s.key,
+                action: Action::Nothing,
+                was: Some(HookStatus::Verified),
+                status: HookStatus::Verified,
+            },
+            Some(s) => {
+                let was = s.status.clone();
+                let (action, now) = match self.pending.as_ref().and_then(|p| p.take(event)) {
+                    Some(secret) => (Action::VerifiedDelayed, verify_delayed(&self.transport, &s.key, &secret).await?),
+                    None => (Action::Reverified, self.delayed(verify(&self.transport, &s.key).await?).await?),
+                };
+                Kept { event: event.clone(), key: s.key, action, was: Some(was), status: now.status }
+            }
+        };
+        for duplicate in duplicates {
+            match delete_subscription(&self.transport, &duplicate.key).await {
+                Ok(()) => removed.push(duplicate),
+                // Another process's upkeep deleted it first: gone all the same.
+                Err(e) if e.status() == Some(404) => removed.push(duplicate),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(kept)
     }
 
     /// After a handshake the receiver answered without the secret: sends the secret back.

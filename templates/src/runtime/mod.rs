@@ -76,7 +76,7 @@ pub mod hooks {
         pub use super::super::hook_axum::route;
     }
     pub use super::hook_fetch::{
-        Changes, Dedupe, Fetched, Found, GetById, HookFuture, ListByIds, LocalDedupe, RecordSource,
+        Changes, Claim, Dedupe, Fetched, Found, GetById, HookFuture, ListByIds, LocalDedupe, RecordSource,
     };
     pub use super::hook_upkeep::{
         create_subscription, delete_subscription, list_subscriptions, verify, verify_delayed, Action, HookStatus, Kept,

@@ -10,15 +10,22 @@ use super::hooks_receiver::{Delivery, Received, Receiver, Refusal};
 use tokio::sync::mpsc;
 
 /// A route answering Keap at the hook URL with `receiver`, handing each delivery to `inbox`
-/// and answering 200 at once; when `inbox` is full or closed the answer is 503, so Keap
-/// sends the delivery again later instead of it being lost. Mount it at the path of the
-/// receiver's public URL: `Router::new().route("/keap/hooks", keap::hooks::axum::route(receiver, tx))`.
+/// and answering 200 at once. When `inbox` is full or closed the answer is 503: Keap sends
+/// the delivery again later (30 s to 30 min), but counts it as a failure, and four failures in
+/// a row make the subscription `Inactive`; size the queue for the bursts you expect, and keep
+/// its consumer running. Requests without the right token are refused before their body is
+/// read. Mount it at the path of the receiver's public URL:
+/// `Router::new().route("/keap/hooks", keap::hooks::axum::route(receiver, tx))`. Handshakes are
+/// answered by the receiver (a delayed one's secret goes to its `PendingSecrets`).
 pub fn route<S: Clone + Send + Sync + 'static>(
     receiver: Receiver,
     inbox: mpsc::Sender<Delivery>,
 ) -> axum::routing::MethodRouter<S> {
     axum::routing::any(move |request: axum::extract::Request| async move {
         let (parts, body) = request.into_parts();
+        if let Some(answer) = receiver.refuse_early(parts.method.as_str(), parts.uri.query().unwrap_or("")) {
+            return answer.into_http().map(axum::body::Body::from);
+        }
         // One byte over the limit is enough to answer 413 without reading the rest.
         let limit = receiver.limit().saturating_add(1);
         let Ok(body) = axum::body::to_bytes(body, limit).await else {
@@ -27,10 +34,12 @@ pub fn route<S: Clone + Send + Sync + 'static>(
         };
         let (mut response, received) = receiver.handle_http(&http::Request::from_parts(parts, body));
         if let Received::Delivery(delivery) = received {
-            if inbox.try_send(delivery).is_err() {
-                let busy = Refusal::Busy;
-                tracing::warn!(status = busy.status(), reason = %busy, "keap hook delivery refused");
-                response = receiver.refusal(&busy).into_http();
+            if let Err(e) = inbox.try_send(delivery) {
+                if matches!(e, mpsc::error::TrySendError::Closed(_)) {
+                    // Nobody takes deliveries any more: every one fails until that is fixed.
+                    tracing::error!("keap hooks: the inbox is closed; deliveries are refused until it is replaced");
+                }
+                response = receiver.refusal(&Refusal::Busy).into_http();
             }
         }
         response.map(axum::body::Body::from)

@@ -21,11 +21,21 @@ use std::time::{Duration, Instant};
 /// A boxed future of the hooks traits.
 pub type HookFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Records found, each with its id.
-pub type Found<R> = Vec<(String, R)>;
+/// What a [`RecordSource`] found for a batch of ids.
+#[derive(Debug)]
+pub struct Found<R> {
+    /// Each record found, with its id.
+    pub records: Vec<(String, R)>,
+    /// Ids whose record could not be read, each with its error (a record that does not
+    /// decode, a non-retryable error of a one-record call).
+    pub failed: Vec<(String, Error)>,
+}
 
-/// Per event: who holds it (`None` once done) and until when.
-type EventStates = HashMap<String, (Option<String>, Instant)>;
+impl<R> Default for Found<R> {
+    fn default() -> Self {
+        Found { records: Vec::new(), failed: Vec::new() }
+    }
+}
 
 /// How records of one object type are fetched by id: [`ListByIds`] (a list filtered by ids,
 /// many per request) or [`GetById`] (one request per record). The crate's `hooks::sources`
@@ -37,8 +47,9 @@ pub trait RecordSource: Send + Sync {
     fn object_type(&self) -> &str;
     /// How many ids one call takes.
     fn batch_size(&self) -> usize;
-    /// Fetches the records of `ids` (at most `batch_size`): each found one with its id. Ids
-    /// not in the answer count as gone (deleted since).
+    /// Fetches the records of `ids` (at most `batch_size`): each found one with its id, each
+    /// that could not be read with its error. Ids in neither list count as gone (deleted
+    /// since). An error for the whole batch (transport, quota, 5xx) is `Err`.
     fn fetch<'a>(
         &'a self,
         transport: &'a Transport,
@@ -55,6 +66,7 @@ pub struct ListByIds<T> {
     filter_field: &'static str,
     items_field: &'static str,
     batch: usize,
+    query: Vec<(&'static str, String)>,
     record: PhantomData<fn() -> T>,
 }
 
@@ -79,7 +91,23 @@ impl<T> ListByIds<T> {
         filter_field: &'static str,
         items_field: &'static str,
     ) -> Self {
-        ListByIds { operation, object_type, path, filter_field, items_field, batch: 100, record: PhantomData }
+        ListByIds {
+            operation,
+            object_type,
+            path,
+            filter_field,
+            items_field,
+            batch: 100,
+            query: Vec::new(),
+            record: PhantomData,
+        }
+    }
+
+    /// Adds a query parameter to every call: Keap's lists answer with a default set of
+    /// fields, so ask for more with `.query("fields", "given_name,custom_fields")`.
+    pub fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((name, value.into()));
+        self
     }
 
     /// Ids per request (default 100, at least 1).
@@ -106,12 +134,15 @@ impl<T: DeserializeOwned + Send + 'static> RecordSource for ListByIds<T> {
 
     fn fetch<'a>(&'a self, transport: &'a Transport, ids: &'a [String]) -> HookFuture<'a, Result<Found<T>, Error>> {
         Box::pin(async move {
-            let mut found = Vec::with_capacity(ids.len());
+            let mut found = Found::default();
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES_PER_BATCH {
                 let mut req = Request::new(Method::GET, self.operation, self.path, self.path.to_owned());
                 req.filter("filter", &Some(Filter::new().any_of(self.filter_field, ids).into()));
                 req.query("page_size", &self.batch.to_string());
+                for (name, value) in &self.query {
+                    req.query(name, value);
+                }
                 if let Some(t) = &token {
                     req.query("page_token", t);
                 }
@@ -123,10 +154,12 @@ impl<T: DeserializeOwned + Send + 'static> RecordSource for ListByIds<T> {
                 };
                 for (i, item) in items.into_iter().enumerate() {
                     let at = format!("{}[{i}]", self.items_field);
+                    // Without an id a record cannot be told apart: the batch fails, loudly.
                     let id = record_id(&item).ok_or_else(|| decode(self.operation, &at, "no `id`".to_owned()))?;
-                    let record =
-                        serde_json::from_value(item).map_err(|e| decode(self.operation, &at, e.to_string()))?;
-                    found.push((id, record));
+                    match serde_json::from_value(item) {
+                        Ok(record) => found.records.push((id, record)),
+                        Err(e) => found.failed.push((id, decode(self.operation, &at, e.to_string()))),
+                    }
                 }
                 match page.get("next_page_token").and_then(|t| t.as_str()).filter(|t| !t.is_empty()) {
                     Some(next) if token.as_deref() == Some(next) => {
@@ -147,6 +180,7 @@ pub struct GetById<T> {
     object_type: &'static str,
     /// The path with `{id}` where the id goes.
     path: &'static str,
+    query: Vec<(&'static str, String)>,
     record: PhantomData<fn() -> T>,
 }
 
@@ -159,7 +193,13 @@ impl<T> fmt::Debug for GetById<T> {
 impl<T> GetById<T> {
     /// Records of `object_type` from `operation` at `path`, which holds `{id}`.
     pub fn new(operation: &'static str, object_type: &'static str, path: &'static str) -> Self {
-        GetById { operation, object_type, path, record: PhantomData }
+        GetById { operation, object_type, path, query: Vec::new(), record: PhantomData }
+    }
+
+    /// Adds a query parameter to every call (`.query("optional_properties", "custom_fields")`).
+    pub fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((name, value.into()));
+        self
     }
 }
 
@@ -176,14 +216,20 @@ impl<T: DeserializeOwned + Send + 'static> RecordSource for GetById<T> {
 
     fn fetch<'a>(&'a self, transport: &'a Transport, ids: &'a [String]) -> HookFuture<'a, Result<Found<T>, Error>> {
         Box::pin(async move {
-            let mut found = Vec::with_capacity(ids.len());
+            let mut found = Found::default();
             for id in ids {
                 let path = self.path.replace("{id}", &super::request::encode_path(id));
-                let req = Request::new(Method::GET, self.operation, self.path, path);
+                let mut req = Request::new(Method::GET, self.operation, self.path, path);
+                for (name, value) in &self.query {
+                    req.query(name, value);
+                }
                 match transport.send_json::<T>(req).await {
-                    Ok(record) => found.push((id.clone(), record.into_inner())),
+                    Ok(record) => found.records.push((id.clone(), record.into_inner())),
                     Err(e) if e.status() == Some(404) => {}
-                    Err(e) => return Err(e),
+                    // A batch-wide trouble (transport, quota, 5xx) fails the call; what is
+                    // about this record alone (400, 403, a body that does not decode) fails it.
+                    Err(e) if e.is_retryable() => return Err(e),
+                    Err(e) => found.failed.push((id.clone(), e)),
                 }
             }
             Ok(found)
@@ -203,19 +249,31 @@ fn decode(operation: &'static str, path: &str, message: String) -> Error {
     Error::Decode { operation, status: 200, path: path.to_owned(), message, snippet: String::new() }
 }
 
+/// What [`Dedupe::claim`] found for one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Claimed now, for the caller to fetch.
+    Claimed,
+    /// Fetched before: nothing to do.
+    Done,
+    /// Claimed by another fetch now (another process, or a concurrent call) until its lease
+    /// ends.
+    Held,
+}
+
 /// Remembers which events were fetched, so that a delivery Keap sends again (its
 /// acknowledgement was lost) is fetched once. An event is claimed before its record is
 /// fetched, completed after, released when the fetch failed (so a later delivery fetches
 /// it). [`LocalDedupe`] serves one process, `RedisDedupe` (with the `redis` feature) a fleet.
 pub trait Dedupe: Send + Sync + fmt::Debug {
-    /// Claims each event for `holder` for `lease`: `true` for the ones claimed now, `false`
-    /// for ones done or held by another holder.
+    /// Claims each event not done nor held for `holder`, for `lease`; one answer per event,
+    /// in order.
     fn claim<'a>(
         &'a self,
         holder: &'a str,
         events: &'a [String],
         lease: Duration,
-    ) -> HookFuture<'a, Result<Vec<bool>, Error>>;
+    ) -> HookFuture<'a, Result<Vec<Claim>, Error>>;
     /// Marks `holder`'s events done, remembered for `keep`.
     fn complete<'a>(
         &'a self,
@@ -223,14 +281,26 @@ pub trait Dedupe: Send + Sync + fmt::Debug {
         events: &'a [String],
         keep: Duration,
     ) -> HookFuture<'a, Result<(), Error>>;
-    /// Gives `holder`'s claims back.
+    /// Gives `holder`'s claims back (a claim another holder took after the lease stays).
     fn release<'a>(&'a self, holder: &'a str, events: &'a [String]) -> HookFuture<'a, Result<(), Error>>;
 }
 
-/// [`Dedupe`] in this process's memory: each event's state until it expires. Cheap to clone.
+/// Most events a [`LocalDedupe`] keeps; past it, done events are forgotten (which at worst
+/// fetches a record again) before their time.
+const LOCAL_CAP: usize = 1_000_000;
+
+/// [`Dedupe`] in this process's memory: each event's state until it expires, at most a
+/// million of them (about 100 MB), expired ones dropped once a minute. Cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub struct LocalDedupe {
     events: Arc<Mutex<EventStates>>,
+}
+
+/// The events, and when expired ones were last dropped.
+#[derive(Debug, Default)]
+struct EventStates {
+    events: HashMap<String, (Option<String>, Instant)>,
+    purged: Option<Instant>,
 }
 
 impl LocalDedupe {
@@ -244,27 +314,47 @@ impl LocalDedupe {
     }
 }
 
+/// `now + d`, or far in the future when that does not fit.
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 impl Dedupe for LocalDedupe {
     fn claim<'a>(
         &'a self,
         holder: &'a str,
         events: &'a [String],
         lease: Duration,
-    ) -> HookFuture<'a, Result<Vec<bool>, Error>> {
+    ) -> HookFuture<'a, Result<Vec<Claim>, Error>> {
         Box::pin(async move {
             let now = Instant::now();
-            let mut map = self.lock();
-            // Expired entries go as the map grows: memory follows the events of `keep`.
-            if map.len() > 1024 {
-                map.retain(|_, (_, until)| *until > now);
+            let mut state = self.lock();
+            // Expired entries go once a minute, not at every claim: the cost stays flat.
+            if state.purged.is_none_or(|at| now.duration_since(at) > Duration::from_secs(60)) {
+                state.events.retain(|_, (_, until)| *until > now);
+                state.purged = Some(now);
+            }
+            if state.events.len() + events.len() > LOCAL_CAP {
+                let excess = state.events.len() + events.len() - LOCAL_CAP;
+                let done: Vec<String> = state
+                    .events
+                    .iter()
+                    .filter(|(_, (h, _))| h.is_none())
+                    .map(|(k, _)| k.clone())
+                    .take(excess)
+                    .collect();
+                for k in done {
+                    state.events.remove(&k);
+                }
             }
             Ok(events
                 .iter()
-                .map(|e| match map.get(e) {
-                    Some((_, until)) if *until > now => false,
+                .map(|e| match state.events.get(e) {
+                    Some((None, until)) if *until > now => Claim::Done,
+                    Some((Some(h), until)) if *until > now && h != holder => Claim::Held,
                     _ => {
-                        map.insert(e.clone(), (Some(holder.to_owned()), now + lease));
-                        true
+                        state.events.insert(e.clone(), (Some(holder.to_owned()), later(now, lease)));
+                        Claim::Claimed
                     }
                 })
                 .collect())
@@ -278,10 +368,10 @@ impl Dedupe for LocalDedupe {
         keep: Duration,
     ) -> HookFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let until = Instant::now() + keep;
-            let mut map = self.lock();
+            let until = later(Instant::now(), keep);
+            let mut state = self.lock();
             for e in events {
-                map.insert(e.clone(), (None, until));
+                state.events.insert(e.clone(), (None, until));
             }
             Ok(())
         })
@@ -289,10 +379,10 @@ impl Dedupe for LocalDedupe {
 
     fn release<'a>(&'a self, holder: &'a str, events: &'a [String]) -> HookFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let mut map = self.lock();
+            let mut state = self.lock();
             for e in events {
-                if map.get(e).is_some_and(|(h, _)| h.as_deref() == Some(holder)) {
-                    map.remove(e);
+                if state.events.get(e).is_some_and(|(h, _)| h.as_deref() == Some(holder)) {
+                    state.events.remove(e);
                 }
             }
             Ok(())
@@ -300,7 +390,8 @@ impl Dedupe for LocalDedupe {
     }
 }
 
-/// What [`Changes::fetch`] found for one delivery.
+/// What [`Changes::fetch`] found for one delivery. Every id of the delivery is in exactly
+/// one of the lists.
 #[derive(Debug)]
 pub struct Fetched<R> {
     /// The records fetched now, with their ids, each once.
@@ -309,9 +400,17 @@ pub struct Fetched<R> {
     pub deleted: Vec<String>,
     /// Ids Keap no longer has (deleted after the event).
     pub missing: Vec<String>,
-    /// Ids of events fetched before (a delivery sent again) or being fetched by another
-    /// process now: not fetched here.
+    /// Ids of events fetched before (a delivery Keap sent again): nothing to do.
     pub repeated: Vec<String>,
+    /// Ids of events another fetch holds now (another process, or a concurrent call). If it
+    /// fails, it gives them back; if its process dies, they lapse after the lease
+    /// ([`Changes::lease`]). To be sure, handle the delivery again after the lease: what the
+    /// other fetch completed is `repeated` then.
+    pub in_flight: Vec<String>,
+    /// Ids whose record could not be fetched or read (a record that does not decode, a
+    /// non-retryable error of a one-record call), each with its error; given back, so handling
+    /// the delivery again tries them again.
+    pub failed: Vec<(String, Error)>,
 }
 
 /// Turns deliveries into records: fetched through the client (its credentials and quota),
@@ -332,6 +431,19 @@ fn holder() -> String {
     format!("{}-{nanos}-{n}", std::process::id())
 }
 
+/// Events claimed per call of the store: a delivery of 100,000 ids is not one Redis script.
+const CLAIM_CHUNK: usize = 1000;
+
+/// An id as Keap's records carry it: trimmed, an integer without leading zeros.
+fn canonical_id(id: &str) -> String {
+    let id = id.trim();
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = id.trim_start_matches('0');
+        return if digits.is_empty() { "0".to_owned() } else { digits.to_owned() };
+    }
+    id.to_owned()
+}
+
 impl Changes {
     /// Fetches through `transport` (`client.transport()`), remembering events in this
     /// process ([`LocalDedupe`]); give a fleet `RedisDedupe` (with the `redis` feature).
@@ -340,7 +452,7 @@ impl Changes {
             transport: transport.clone(),
             dedupe: Arc::new(LocalDedupe::new()),
             lease: Duration::from_secs(300),
-            keep: Duration::from_secs(24 * 3600),
+            keep: Duration::from_secs(2 * 3600),
         }
     }
 
@@ -351,29 +463,36 @@ impl Changes {
     }
 
     /// How long an event stays claimed while its record is fetched (default 5 min); after
-    /// it, a process that crashed mid-fetch no longer holds it.
+    /// it, a process that died mid-fetch no longer holds it. A fetch that takes longer (a
+    /// quota used up for minutes) may be repeated by another process.
     pub fn lease(mut self, lease: Duration) -> Changes {
         self.lease = lease;
         self
     }
 
-    /// How long a fetched event is remembered (default 24 h; Keap's retries end within
-    /// about 40 min).
+    /// How long a fetched event is remembered (default 2 h; Keap's retries of a delivery
+    /// end within about 40 min).
     pub fn keep(mut self, keep: Duration) -> Changes {
         self.keep = keep;
         self
     }
 
-    /// Fetches the records `delivery` names with `source`, each event (record and timestamp)
-    /// once: an event fetched before, or claimed by another process, is reported in
-    /// `repeated`. When a fetch fails, nothing of this delivery counts as fetched (its claims
-    /// are given back), so handling it again later fetches it all; no event is lost silently.
-    /// (When only marking the events done fails, after the records came, the records are
-    /// returned and a warning logged; the events stay claimed for the lease.)
+    /// Fetches the records `delivery` names with `source`, each event once: one fetched
+    /// before is `repeated`, one another fetch holds now `in_flight`, one whose record cannot
+    /// be read `failed` (see [`Fetched`]).
     ///
     /// An event is a record and the timestamp Keap gives it, in whole seconds: two changes of
     /// one record in the same second are one event, and its fetch, which comes after both
-    /// (Keap delivers 30 s or more after a change), sees the later.
+    /// (Keap delivers 30 s or more after a change), sees the later. An object without a
+    /// timestamp is an event of this delivery alone (Keap sends a delivery again byte for
+    /// byte, so a repeat is still recognised).
+    ///
+    /// When the fetch fails (a transport error, a quota used up, a 5xx), nothing of this
+    /// delivery counts as fetched: its claims are given back, so handling it again fetches it
+    /// all. When giving them back fails too, the error says so: they lapse after the lease, and
+    /// handling the delivery again after that fetches them. When only marking the events done
+    /// fails, after the records came, the records are returned and a warning logged; the events
+    /// stay claimed for the lease. No event is lost silently.
     ///
     /// Fails with [`Error::InvalidRequest`] when the delivery's `object_type` is not the
     /// source's (its ids would name other records).
@@ -386,70 +505,128 @@ impl Changes {
                 source.object_type()
             )));
         }
-        // One event per record and timestamp: a later change of the same record is new.
-        let mut seen = BTreeSet::new();
-        let (mut ids, mut events) = (Vec::new(), Vec::new());
-        for o in &delivery.objects {
-            let at = o.timestamp.as_ref().map_or("", |t| t.as_str());
-            let event = format!("{}|{}|{}", delivery.event_key, o.id, at);
-            if seen.insert(event.clone()) {
-                ids.push(o.id.clone());
-                events.push(event);
-            }
-        }
+        let mut fetched = Fetched {
+            records: Vec::new(),
+            deleted: Vec::new(),
+            missing: Vec::new(),
+            repeated: Vec::new(),
+            in_flight: Vec::new(),
+            failed: Vec::new(),
+        };
+        let (ids, events) = events_of(delivery);
         let holder = holder();
-        let claimed = self.dedupe.claim(&holder, &events, self.lease).await?;
-        let mut fetched =
-            Fetched { records: Vec::new(), deleted: Vec::new(), missing: Vec::new(), repeated: Vec::new() };
-        let (mut todo, mut held) = (Vec::new(), Vec::new());
-        for ((id, event), mine) in ids.into_iter().zip(events).zip(claimed) {
-            if mine {
-                held.push(event);
-                todo.push(id);
-            } else {
-                fetched.repeated.push(id);
+        let mut claims = Vec::with_capacity(events.len());
+        for chunk in events.chunks(CLAIM_CHUNK) {
+            let claimed = self.dedupe.claim(&holder, chunk, self.lease).await.and_then(|answers| {
+                if answers.len() == chunk.len() {
+                    Ok(answers)
+                } else {
+                    let (got, wanted) = (answers.len(), chunk.len());
+                    Err(Error::HookStore(format!("the dedupe store answered {got} claims for {wanted} events")))
+                }
+            });
+            // A failed claim may have taken effect (a timed-out command): given back as well.
+            let answers = match claimed {
+                Ok(answers) => answers,
+                Err(e) => return Err(self.give_back(&holder, &events[..claims.len() + chunk.len()], e).await),
+            };
+            claims.extend(answers);
+        }
+        // Each claimed event by id (one record may change twice in a delivery: fetched once).
+        let mut held: HashMap<String, Vec<String>> = HashMap::new();
+        for ((id, event), claim) in ids.into_iter().zip(events).zip(claims) {
+            match claim {
+                Claim::Claimed => held.entry(id).or_default().push(event),
+                Claim::Done => fetched.repeated.push(id),
+                Claim::Held => fetched.in_flight.push(id),
             }
         }
+        let mut todo: Vec<String> = held.keys().cloned().collect();
+        todo.sort();
+        let events_of_ids = |ids: &[String]| -> Vec<String> { ids.iter().flat_map(|id| held[id].clone()).collect() };
         if delivery.event_key.is_delete() {
-            fetched.deleted = todo;
+            fetched.deleted = todo.clone();
         } else {
-            // A record changed twice in one delivery is fetched once.
-            let mut unique: Vec<String> = Vec::new();
-            let mut once = BTreeSet::new();
-            for id in todo {
-                if once.insert(id.clone()) {
-                    unique.push(id);
-                }
-            }
-            for batch in unique.chunks(source.batch_size().max(1)) {
+            for batch in todo.chunks(source.batch_size().max(1)) {
                 match source.fetch(&self.transport, batch).await {
-                    Ok(records) => {
+                    Ok(found) => {
                         let mut wanted: BTreeSet<&String> = batch.iter().collect();
-                        for (id, record) in records {
-                            if wanted.remove(&id) {
-                                fetched.records.push((id, record));
+                        for (id, record) in found.records {
+                            let id = canonical_id(&id);
+                            if let Some(id) = wanted.take(&id) {
+                                fetched.records.push((id.clone(), record));
+                            }
+                        }
+                        for (id, e) in found.failed {
+                            if let Some(id) = wanted.take(&canonical_id(&id)) {
+                                fetched.failed.push((id.clone(), e));
                             }
                         }
                         fetched.missing.extend(wanted.into_iter().cloned());
                     }
-                    Err(e) => {
-                        // Given back, so that the next delivery of these events fetches them.
-                        if let Err(release) = self.dedupe.release(&holder, &held).await {
-                            tracing::warn!(error = %release, "keap hooks: claims not given back; they lapse with their lease");
-                        }
-                        return Err(e);
-                    }
+                    Err(e) => return Err(self.give_back(&holder, &events_of_ids(&todo), e).await),
                 }
             }
         }
+        let failed: Vec<String> = fetched.failed.iter().map(|(id, _)| id.clone()).collect();
+        if !failed.is_empty() {
+            if let Err(e) = self.dedupe.release(&holder, &events_of_ids(&failed)).await {
+                tracing::warn!(error = %e, "keap hooks: failed events not given back; they lapse with their lease");
+            }
+        }
+        let done: Vec<String> = todo.iter().filter(|id| !failed.contains(id)).cloned().collect();
         // The records are returned even when the store fails now: it may have marked them
         // done all the same (a timed-out command), and then a retry would find them repeated.
-        // They stay claimed until the lease ends; a delivery after that fetches them again.
-        if let Err(e) = self.dedupe.complete(&holder, &held, self.keep).await {
+        if let Err(e) = self.dedupe.complete(&holder, &events_of_ids(&done), self.keep).await {
             tracing::warn!(error = %e, "keap hooks: fetched events not marked done; a repeat after the lease fetches them again");
         }
         Ok(fetched)
     }
+
+    /// Gives the claims of a fetch that failed with `error` back; the error to return.
+    async fn give_back(&self, holder: &str, events: &[String], error: Error) -> Error {
+        match self.dedupe.release(holder, events).await {
+            Ok(()) => error,
+            Err(release) => Error::HookStore(format!(
+                "{error}; and its events could not be given back ({release}): they stay claimed for {} s, \
+                 handle the delivery again after that",
+                self.lease.as_secs()
+            )),
+        }
+    }
+}
+
+/// The ids of a delivery's objects (canonical) and their events, one per object and
+/// timestamp, in order, without repeats.
+fn events_of(delivery: &Delivery) -> (Vec<String>, Vec<String>) {
+    // Objects without a timestamp are events of this delivery: named by a digest of it all.
+    let digest = delivery.objects.iter().any(|o| o.timestamp.is_none()).then(|| {
+        let mut text = String::from(delivery.event_key.as_str());
+        for o in &delivery.objects {
+            text.push('\n');
+            text.push_str(&o.id);
+            text.push(' ');
+            text.push_str(o.timestamp.as_ref().map_or("", |t| t.as_str()));
+        }
+        let sum = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+        sum.as_ref()[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
+    let mut seen = BTreeSet::new();
+    let (mut ids, mut events) = (Vec::new(), Vec::new());
+    for o in &delivery.objects {
+        let id = canonical_id(&o.id);
+        let at = match (&o.timestamp, &digest) {
+            (Some(t), _) => t.as_str().to_owned(),
+            (None, Some(d)) => format!("delivery:{d}"),
+            (None, None) => String::new(),
+        };
+        let event = format!("{}|{id}|{at}", delivery.event_key);
+        if seen.insert(event.clone()) {
+            ids.push(id);
+            events.push(event);
+        }
+    }
+    (ids, events)
 }
 
 #[cfg(test)]
@@ -458,16 +635,35 @@ mod tests {
 
     #[tokio::test]
     async fn a_claimed_or_done_event_is_not_claimed_again_and_a_released_one_is() {
+        use Claim::{Claimed, Done, Held};
         let d = LocalDedupe::new();
         let events = vec!["a".to_owned(), "b".to_owned()];
         let lease = Duration::from_secs(60);
-        assert_eq!(d.claim("one", &events, lease).await.unwrap(), [true, true]);
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [false, false]);
+        assert_eq!(d.claim("one", &events, lease).await.unwrap(), [Claimed, Claimed]);
+        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Held, Held]);
+        assert_eq!(d.claim("one", &events, lease).await.unwrap(), [Claimed, Claimed], "a holder's own claim");
         d.release("two", &events).await.unwrap();
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [false, false], "not two's to release");
+        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Held, Held], "not two's to release");
         d.release("one", &events[..1]).await.unwrap();
         d.complete("one", &events[1..], lease).await.unwrap();
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [true, false]);
-        assert_eq!(d.claim("three", &events, Duration::ZERO).await.unwrap(), [false, false]);
+        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Claimed, Done]);
+        assert_eq!(d.claim("three", &events, Duration::MAX).await.unwrap(), [Held, Done], "no overflow");
+    }
+
+    #[test]
+    fn ids_are_compared_as_keap_writes_them_and_objects_without_time_are_events_of_their_delivery() {
+        assert_eq!(canonical_id(" 0042 "), "42");
+        assert_eq!(canonical_id("000"), "0");
+        assert_eq!(canonical_id("abc"), "abc");
+        let parse = |body: &str| Delivery::parse(body.as_bytes()).unwrap();
+        let one = parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5},{"id":"05"}]}"#);
+        let (ids, events) = events_of(&one);
+        assert_eq!(ids, ["5"], "the same record twice is one event");
+        assert!(events[0].starts_with("contact.edit|5|delivery:"), "{events:?}");
+        let other = parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5},{"id":6}]}"#);
+        assert_ne!(events_of(&other).1[0], events[0], "another delivery without times is another event");
+        let timed =
+            parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5,"timestamp":"2018-03-29T10:55:37Z"}]}"#);
+        assert_eq!(events_of(&timed).1, ["contact.edit|5|2018-03-29T10:55:37Z"]);
     }
 }

@@ -160,12 +160,10 @@ impl Delivery {
             Some(serde_json::Value::String(k)) if !k.trim().is_empty() => EventKey::new(k),
             _ => return Err("`event_key` is missing or not text".to_owned()),
         };
-        let object_type = match fields.remove("object_type") {
-            Some(serde_json::Value::String(t)) => t,
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(_) => return Err("`object_type` is not text".to_owned()),
-        };
-        let api_url = optional_text(fields.remove("api_url"), "api_url")?;
+        // Odd values of fields the delivery does not need are kept, not refused: a 400 counts
+        // as a failed delivery, and four of them end the subscription.
+        let object_type = text(&mut fields, "object_type").unwrap_or_default();
+        let api_url = text(&mut fields, "api_url");
         let objects = match fields.remove("object_keys") {
             Some(serde_json::Value::Array(items)) => items
                 .into_iter()
@@ -189,19 +187,33 @@ impl ChangedObject {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s,
             _ => return Err("`id` is missing, empty, or neither an integer nor text".to_owned()),
         };
-        let timestamp = optional_text(fields.remove("timestamp"), "timestamp")?.map(DateTime);
-        let api_url = optional_text(fields.remove("apiUrl"), "apiUrl")?;
+        // Text, or a number (Unix time, which `DateTime::parse` reads too).
+        let timestamp = match fields.get("timestamp") {
+            Some(serde_json::Value::Number(n)) => {
+                let n = n.to_string();
+                fields.remove("timestamp");
+                Some(DateTime(n))
+            }
+            _ => text(&mut fields, "timestamp").map(DateTime),
+        };
+        let api_url = text(&mut fields, "apiUrl");
         Ok(ChangedObject { id, timestamp, api_url, additional_properties: fields.into_iter().collect() })
     }
 }
 
-/// Text that may be absent, `null` or empty (all read as `None`).
-fn optional_text(value: Option<serde_json::Value>, name: &str) -> Result<Option<String>, String> {
-    match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(format!("`{name}` is not text")),
+/// The text of field `name`, taken out of `fields`: `None` when absent, `null` or empty. A
+/// value of another type stays in `fields` (the unknown fields), so nothing is lost.
+fn text(fields: &mut serde_json::Map<String, serde_json::Value>, name: &str) -> Option<String> {
+    match fields.get(name) {
+        Some(serde_json::Value::String(_)) => match fields.remove(name) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
+            _ => None,
+        },
+        Some(serde_json::Value::Null) => {
+            fields.remove(name);
+            None
+        }
+        _ => None,
     }
 }
 
@@ -210,9 +222,13 @@ fn optional_text(value: Option<serde_json::Value>, name: &str) -> Result<Option<
 ///
 /// Keap signs nothing it delivers: whoever knows a hook URL can post to it. The token makes
 /// the URL unguessable, and is per event key, so one leaked URL does not let anyone forge
-/// another event. It is an HMAC of the event key under `url_key`, so every process of a
-/// fleet given the same key checks it without shared state. Changing the key changes every
-/// URL: run [`Upkeep`](super::hook_upkeep::Upkeep) to subscribe the new ones.
+/// another event. It is an HMAC of the public URL and the event key under `url_key`, so
+/// every process of a fleet given the same key and URL checks it without shared state, and
+/// another deployment at another URL (staging) has other tokens even with the same key.
+/// Changing the key or the URL changes every hook URL: run
+/// [`Upkeep`](super::hook_upkeep::Upkeep) to subscribe the new ones; it lists the old ones in
+/// `unrecognised` (Keap posts to them, is refused, and marks them `Inactive`: delete them with
+/// [`delete_subscription`](super::hook_upkeep::delete_subscription)).
 #[derive(Clone)]
 pub struct HookUrls {
     public_url: String,
@@ -226,8 +242,8 @@ impl fmt::Debug for HookUrls {
 }
 
 impl HookUrls {
-    /// Hook URLs at `public_url` (where Keap reaches the receiver: `https://` and no
-    /// fragment; it may hold a query of its own), with tokens made with `url_key` (at least
+    /// Hook URLs at `public_url` (where Keap reaches the receiver: `http://` or `https://`,
+    /// the latter in production, and no fragment; it may hold a query of its own), with tokens made with `url_key` (at least
     /// 32 characters of random text, kept like a password: [`HookUrls::generate_key`] makes
     /// one). Fails with [`Error::Config`] saying what to change.
     pub fn new(public_url: impl Into<String>, url_key: &Secret) -> Result<HookUrls, Error> {
@@ -279,17 +295,22 @@ impl HookUrls {
     /// Whether `url` is this receiver's hook URL for `event`, with the right token (however
     /// the query is encoded).
     pub fn is_url_for(&self, url: &str, event: &EventKey) -> bool {
-        url.starts_with(&self.public_url) && self.check(query_of(url)).is_ok_and(|e| &e == event)
+        self.is_ours(url) && self.check(query_of(url)).is_ok_and(|e| &e == event)
     }
 
-    /// Whether `url` is one of this receiver's (its public URL with an event and a token, the
-    /// token right or not).
+    /// Whether `url` is its public URL with an event key and a token added (the token right
+    /// or not).
     pub fn is_ours(&self, url: &str) -> bool {
-        url.starts_with(&self.public_url) && query_param(query_of(url), EVENT_PARAM).is_some()
+        let Some((base, query)) = url.split_once('?') else { return false };
+        let own: Vec<&str> =
+            query.split('&').filter(|p| !p.starts_with(EVENT_PARAM) && !p.starts_with(TOKEN_PARAM)).collect();
+        let rest = if own.is_empty() { base.to_owned() } else { format!("{base}?{}", own.join("&")) };
+        rest == self.public_url && query_param(query, EVENT_PARAM).is_some()
     }
 
     fn token(&self, event: &EventKey) -> String {
-        let tag = ring::hmac::sign(&self.key, format!("keap-hook\n{}", event.as_str()).as_bytes());
+        let message = format!("keap-hook\n{}\n{}", self.public_url, event.as_str());
+        let tag = ring::hmac::sign(&self.key, message.as_bytes());
         hex(&tag.as_ref()[..TOKEN_HEX / 2])
     }
 
@@ -467,7 +488,7 @@ impl Answer {
 }
 
 /// A request to the hook URL, as any server framework has it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct HookRequest<'a> {
     /// `POST` (anything else is refused).
     pub method: &'a str,
@@ -477,6 +498,18 @@ pub struct HookRequest<'a> {
     pub secret_header: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for HookRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query holds the URL's token, the header the handshake's secret.
+        f.debug_struct("HookRequest")
+            .field("method", &self.method)
+            .field("query", &super::hook_upkeep::redact_url(self.query))
+            .field("secret_header", &self.secret_header.map(|_| "[redacted]"))
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// Answers Keap at the hook URL: the handshake with the secret repeated (or kept, see
@@ -528,6 +561,12 @@ impl Receiver {
     /// The answer to a refused request, for refusals decided outside
     /// [`handle`](Self::handle) ([`Refusal::Busy`] when the application's queue is full).
     pub fn refusal(&self, why: &Refusal) -> Answer {
+        // Anyone can send requests without the token: those are not worth a warning each.
+        if *why == Refusal::Unauthorized || *why == Refusal::Method {
+            tracing::debug!(status = why.status(), reason = %why, "keap hook request refused");
+        } else {
+            tracing::warn!(status = why.status(), reason = %why, "keap hook request refused");
+        }
         Answer::json(why.status(), &why.to_string())
     }
 
@@ -543,14 +582,8 @@ impl Receiver {
 
     /// Decides the answer to one request.
     pub fn handle(&self, request: HookRequest<'_>) -> (Answer, Received) {
-        let refuse = |why: Refusal| {
-            tracing::warn!(status = why.status(), reason = %why, "keap hook request refused");
-            (Answer::json(why.status(), &why.to_string()), Received::Refused(why))
-        };
-        if !request.method.eq_ignore_ascii_case("POST") {
-            return refuse(Refusal::Method);
-        }
-        let event = match self.urls.check(request.query) {
+        let refuse = |why: Refusal| (self.refusal(&why), Received::Refused(why));
+        let event = match self.authorize(request.method, request.query) {
             Ok(event) => event,
             Err(why) => return refuse(why),
         };
@@ -558,6 +591,12 @@ impl Receiver {
             let secret = Secret::new(secret.trim());
             if secret.expose().is_empty() {
                 return refuse(Refusal::Malformed(format!("an empty {SECRET_HEADER} header")));
+            }
+            // Repeated in a header, so it must be one: else Keap would never see it back.
+            if http::HeaderValue::from_str(secret.expose()).is_err() {
+                return refuse(Refusal::Malformed(format!(
+                    "the {SECRET_HEADER} header holds characters a header cannot"
+                )));
             }
             let echoed = self.verification == Verification::Immediate;
             let mut answer = Answer::json(200, "handshake answered");
@@ -582,10 +621,26 @@ impl Receiver {
         }
     }
 
+    /// The event key of a request's URL, when its method is POST and its token right: what
+    /// can be decided before its body is read ([`refuse_early`](Self::refuse_early)).
+    fn authorize(&self, method: &str, query: &str) -> Result<EventKey, Refusal> {
+        if !method.eq_ignore_ascii_case("POST") {
+            return Err(Refusal::Method);
+        }
+        self.urls.check(query)
+    }
+
+    /// The answer to a request refused by its method or URL alone, or `None`: call it
+    /// before reading the body, so that requests without the token cost no reading.
+    pub fn refuse_early(&self, method: &str, query: &str) -> Option<Answer> {
+        self.authorize(method, query).err().map(|why| self.refusal(&why))
+    }
+
     /// [`handle`](Self::handle) for a request of the `http` crate (the type axum, hyper,
     /// poem and others build on), answering with its response type.
     pub fn handle_http<B: AsRef<[u8]>>(&self, request: &http::Request<B>) -> (http::Response<Vec<u8>>, Received) {
-        let secret = request.headers().get(SECRET_HEADER).map(|v| v.to_str().unwrap_or(""));
+        // A header that is not text is not an empty one: say what it is.
+        let secret = request.headers().get(SECRET_HEADER).map(|v| v.to_str().unwrap_or("\u{1}"));
         let (answer, received) = self.handle(HookRequest {
             method: request.method().as_str(),
             query: request.uri().query().unwrap_or(""),
@@ -680,6 +735,37 @@ mod tests {
             let (answer, _) = receiver.handle(request);
             assert_eq!(answer.status, status, "{request:?}");
         }
+    }
+
+    #[test]
+    fn a_request_shows_neither_its_token_nor_its_secret_and_a_bad_secret_is_refused() {
+        let urls = urls();
+        let url = urls.url_for(&EventKey::CONTACT_ADD);
+        let request = post(query_of(&url), Some("hs-secret"), b"");
+        let shown = format!("{request:?}");
+        assert!(!shown.contains(&urls.token(&EventKey::CONTACT_ADD)) && !shown.contains("hs-secret"), "{shown}");
+        let receiver = Receiver::new(urls);
+        let (answer, _) = receiver.handle(post(query_of(&url), Some("line\nbreak"), b""));
+        assert_eq!(answer.status, 400, "a secret no header can carry could never be echoed");
+        assert!(receiver.refuse_early("POST", query_of(&url)).is_none());
+        assert_eq!(receiver.refuse_early("POST", "keap_event=contact.add&keap_token=00").unwrap().status, 403);
+        assert_eq!(receiver.refuse_early("PUT", query_of(&url)).unwrap().status, 405);
+    }
+
+    #[test]
+    fn a_token_is_for_one_public_url_and_only_that_url_is_ours() {
+        let key = Secret::new("k".repeat(40));
+        let production = HookUrls::new("https://example.com/keap/hooks", &key).unwrap();
+        let staging = HookUrls::new("https://example.com/keap/hooks-staging", &key).unwrap();
+        let event = EventKey::CONTACT_ADD;
+        assert_ne!(production.token(&event), staging.token(&event));
+        let staged = staging.url_for(&event);
+        assert!(!production.is_ours(&staged) && !production.is_url_for(&staged, &event));
+        assert!(staging.is_url_for(&staged, &event));
+        let with_query = HookUrls::new("https://example.com/h?app=1", &key).unwrap();
+        let other_app = HookUrls::new("https://example.com/h?app=10", &key).unwrap();
+        assert!(!with_query.is_ours(&other_app.url_for(&event)));
+        assert!(with_query.is_ours(&with_query.url_for(&event)));
     }
 
     #[test]

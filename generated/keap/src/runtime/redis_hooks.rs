@@ -4,21 +4,27 @@
 //! balancer fetches each event once, whichever process Keap's repeated delivery reaches.
 
 use super::error::Error;
-use super::hook_fetch::{Dedupe, HookFuture};
+use super::hook_fetch::{Claim, Dedupe, HookFuture};
 use super::redis_link::Redis;
 use std::time::Duration;
 
-/// Claims each key not held: 1 claimed, 0 done or held by another.
+/// Claims each key neither done nor held by another: 1 claimed (or already the caller's),
+/// 2 done, 3 held by another.
 const CLAIM: &str = r"
-local claimed = {}
+local answers = {}
+local mine = 'held:' .. ARGV[1]
 for i, key in ipairs(KEYS) do
-  if redis.call('SET', key, 'held:' .. ARGV[1], 'NX', 'PX', ARGV[2]) then
-    claimed[i] = 1
+  local value = redis.call('GET', key)
+  if value == false or value == mine then
+    redis.call('SET', key, mine, 'PX', ARGV[2])
+    answers[i] = 1
+  elseif value == 'done' then
+    answers[i] = 2
   else
-    claimed[i] = 0
+    answers[i] = 3
   end
 end
-return claimed
+return answers
 ";
 
 const COMPLETE: &str = r"
@@ -70,8 +76,9 @@ impl RedisDedupe {
     }
 }
 
+/// Milliseconds for `PX`, within what Redis takes (ten years at most).
 fn millis(d: Duration) -> String {
-    d.as_millis().max(1).to_string()
+    d.as_millis().clamp(1, 10 * 365 * 24 * 3600 * 1000).to_string()
 }
 
 impl Dedupe for RedisDedupe {
@@ -80,13 +87,20 @@ impl Dedupe for RedisDedupe {
         holder: &'a str,
         events: &'a [String],
         lease: Duration,
-    ) -> HookFuture<'a, Result<Vec<bool>, Error>> {
+    ) -> HookFuture<'a, Result<Vec<Claim>, Error>> {
         Box::pin(async move {
             if events.is_empty() {
                 return Ok(Vec::new());
             }
             let claimed: Vec<i64> = self.run(CLAIM, events, &[holder.to_owned(), millis(lease)]).await?;
-            Ok(claimed.into_iter().map(|c| c == 1).collect())
+            Ok(claimed
+                .into_iter()
+                .map(|c| match c {
+                    1 => Claim::Claimed,
+                    2 => Claim::Done,
+                    _ => Claim::Held,
+                })
+                .collect())
         })
     }
 

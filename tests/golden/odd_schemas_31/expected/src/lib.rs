@@ -249,30 +249,36 @@
 //!   must listen before the subscription is created.
 //! - **Deliveries are not signed.** Keap sends no signature or HMAC: a handler that "checks the
 //!   signature" checks nothing. Each hook URL carries an unguessable token per event key
-//!   (`hooks::HookUrls`: an HMAC of the event key under a key of yours, so every process checks it
-//!   without shared state), and the receiver refuses a wrong or missing token, or a body whose
-//!   event key is not the URL's, with 403. Even so, a delivery is a hint: its ids are fetched
-//!   over the authenticated API, never taken from the payload.
+//!   (`hooks::HookUrls`: an HMAC of the public URL and the event key under a key of yours, so
+//!   every process checks it without shared state), and the receiver refuses a wrong or missing
+//!   token, or a body whose event key is not the URL's, with 403, before reading the body. Even
+//!   so, a delivery is a hint: only its ids are used, and the records themselves are fetched over
+//!   the authenticated API.
 //! - **Acknowledge at once.** Keap counts an answer slower than 30 s, or a status outside
 //!   200–399, as a failure; after four failures (or one 410) the subscription becomes `Inactive`
 //!   and changes are lost until it is verified again. The receiver parses and answers at once;
-//!   the route hands each delivery to a queue, and answers 503 when the queue is full (Keap sends
-//!   it again later) rather than losing it. No refusal is ever 410. Malformed or oversized bodies
-//!   (over 1 MiB) get a 400 or 413 saying what is wrong, never a panic.
+//!   the route hands each delivery to a queue. When the queue is full it answers 503: Keap sends
+//!   the delivery again later, but counts a failure, so size the queue for your bursts and keep
+//!   its consumer running. No refusal is ever 410. A body that is not a delivery (no
+//!   `event_key`, no `object_keys` list, an object without an id) gets a 400 saying what is
+//!   wrong, one over 1 MiB a 413, never a panic; odd values of other fields are kept, not refused.
 //! - **Fetch each change once.** Keap re-sends a delivery whose acknowledgement it did not get.
 //!   `hooks::Changes::fetch` fetches a delivery's records through the client (its credentials
 //!   and quota), 100 per call where Keap has a list filtered by ids (`hooks::sources::contact()`
 //!   lists contacts with `filter=ids==…`), and remembers each event (record and timestamp): one
-//!   seen before, or being fetched by another process now, is reported in `repeated`, not
-//!   fetched. `hooks::LocalDedupe` remembers in one process; with the `redis` feature,
-//!   `hooks::RedisDedupe` across a fleet of receivers behind a load balancer. When a fetch fails,
-//!   nothing of the delivery counts as fetched: handle it again and it is all fetched then.
-//!   `*.delete` events fetch nothing (`deleted`); records gone since are in `missing`.
+//!   fetched before is reported in `repeated`, one another process is fetching now in
+//!   `in_flight`, neither fetched again. `hooks::LocalDedupe` remembers in one process; with the
+//!   `redis` feature, `hooks::RedisDedupe` across a fleet of receivers behind a load balancer.
+//!   When a fetch fails, nothing of the delivery counts as fetched: handle it again and it is all
+//!   fetched then. A record that cannot be read is in `failed` with its error, the others are
+//!   fetched. `*.delete` events fetch nothing (`deleted`); records gone since are in `missing`.
+//!   Keap's lists answer with their default fields: `sources::contact().query("fields", "...")`
+//!   asks for more.
 //! - **Subscriptions that stay alive.** `hooks::Upkeep` lists the subscriptions, creates the
 //!   missing ones, asks Keap to verify the `Unverified` and `Inactive` ones again, deletes
-//!   duplicates, and reports what it did. Run it at start-up and every few minutes. After a
-//!   subscription was `Inactive` (`UpkeepReport::reactivated`), list what changed since the last
-//!   delivery to catch up.
+//!   duplicates, and reports what it did (an event key Keap refuses is in `failed`, the others
+//!   are kept all the same). Run it at start-up and every few minutes. After a subscription was
+//!   `Inactive` (`UpkeepReport::reactivated`), list what changed since to catch up.
 //!
 //! ```rust,no_run
 //! # #[cfg(all(feature = "hooks", feature = "axum", feature = "contact"))]
@@ -294,14 +300,22 @@
 //!
 //! let events = [EventKey::CONTACT_ADD, EventKey::CONTACT_EDIT];
 //! let report = Upkeep::new(client.transport(), &urls, events).run().await?;
-//! assert!(report.all_verified(), "{report:?}");
+//! if !report.all_verified() {
+//!     eprintln!("not every subscription is verified: {report:?}");
+//! }
 //!
-//! // In the background, after the acknowledgement: the records themselves, each once.
+//! // In the background, after the acknowledgement: the records themselves, each once. An
+//! // error must not end this loop: the queue would fill, and Keap deactivate the subscriptions.
 //! let changes = Changes::new(client.transport());
 //! while let Some(delivery) = deliveries.recv().await {
-//!     let fetched = changes.fetch(&delivery, &sources::contact()).await?;
-//!     for (id, contact) in fetched.records {
-//!         println!("contact {id} is now {:?}", contact.given_name);
+//!     match changes.fetch(&delivery, &sources::contact()).await {
+//!         Ok(fetched) => {
+//!             for (id, contact) in fetched.records {
+//!                 println!("contact {id} is now {:?}", contact.given_name);
+//!             }
+//!         }
+//!         // Nothing of it counted as fetched: keep it, and handle it again later.
+//!         Err(e) => eprintln!("{} changes not fetched yet: {e}", delivery.objects.len()),
 //!     }
 //! }
 //! # Ok(())
@@ -310,7 +324,9 @@
 //!
 //! **Catching up.** Keap delivers nothing while a subscription is `Inactive`, and an
 //! acknowledged delivery whose process died before fetching is not sent again. After either,
-//! list what changed since the last delivery handled:
+//! list what changed since the last delivery handled, less a margin (Keap delivers 30 s to 10
+//! minutes after a change: 15 minutes covers it). Deletions in the gap cannot be listed: compare
+//! ids if you must know them.
 //!
 //! ```rust,no_run
 //! # #[cfg(all(feature = "hooks", feature = "contact"))]
@@ -320,7 +336,7 @@
 //! let changed = client
 //!     .contact()
 //!     .list_contacts()
-//!     .filter(Filter::new().eq("start_update_time", last_seen))
+//!     .filter(Filter::new().eq("start_update_time", last_seen - std::time::Duration::from_secs(15 * 60)))
 //!     .items()
 //!     .all()
 //!     .await?;
@@ -341,8 +357,14 @@
 //! keeps it in its `PendingSecrets`; give the same `PendingSecrets` to
 //! `Upkeep::pending_secrets`, which sends it back (`POST /v1/hooks/{key}/delayedVerify` with the
 //! `X-Hook-Secret` header, as Keap requires), or call `hooks::verify_delayed(transport, key,
-//! &secret)` yourself. `PendingSecrets` is one process's memory: in a fleet, keep the secret from
-//! `Received::Handshake` where the process running the upkeep finds it.
+//! &secret)` yourself. `PendingSecrets` is one process's memory: with the built-in route, run the
+//! upkeep in the process that receives; in a fleet, call `Receiver::handle` yourself and keep the
+//! secret from `Received::Handshake` where the process running the upkeep finds it.
+//!
+//! **A new URL key or URL.** Tokens follow the key and the public URL: after changing either,
+//! the upkeep subscribes the new hook URLs and lists the old subscriptions in
+//! `UpkeepReport::unrecognised` (Keap posts to them, is refused, and marks them `Inactive`);
+//! delete them with `hooks::delete_subscription`.
 //!
 //! The example program `receive_changes` does all of this against Keap, or, with one variable,
 //! against the scripted Keap of keapgen's tests (see its first lines).
