@@ -253,6 +253,12 @@ impl HookUrls {
                 super::hook_upkeep::redact_url(&public_url)
             )));
         }
+        let authority =
+            public_url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
+        if authority.contains('@') {
+            // A user or password in the URL would be sent to Keap and shown wherever it is.
+            return Err(Error::Config("the hook URL holds a user or password: give it without them".to_owned()));
+        }
         if public_url.contains(&format!("{EVENT_PARAM}=")) || public_url.contains(&format!("{TOKEN_PARAM}=")) {
             return Err(Error::Config(format!(
                 "the hook URL `{}` already holds `{EVENT_PARAM}` or `{TOKEN_PARAM}`: give the URL without them",
@@ -783,6 +789,8 @@ mod tests {
         let short = HookUrls::new("https://example.com/h", &Secret::new("tiny-key")).unwrap_err().to_string();
         assert!(short.contains("32 characters") && !short.contains("tiny-key"), "{short}");
         assert!(HookUrls::new("ftp://x", &Secret::new("k".repeat(40))).is_err());
+        let userinfo = HookUrls::new("https://me:pw@example.com/h", &Secret::new("k".repeat(40))).unwrap_err();
+        assert!(!userinfo.to_string().contains("pw@"), "{userinfo}");
         assert_eq!(HookUrls::generate_key().unwrap().expose().len(), 64);
     }
 }
