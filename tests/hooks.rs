@@ -17,7 +17,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
@@ -705,50 +704,11 @@ async fn malformed_or_oversized_bodies_are_answered_400_or_413_with_a_json_messa
     .await;
 }
 
-/// Records every `tracing` event and span field as text, at every level (a subscriber of our
-/// own, as in tests/safety.rs: no formatter crate in the tree).
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<String>>>);
-
-struct Text(String);
-
-impl tracing::field::Visit for Text {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={value:?} ", field.name()));
-    }
-}
-
-impl tracing::Subscriber for Events {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut text = Text(format!("SPAN {} ", span.metadata().name()));
-        span.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut text = Text("RECORD ".into());
-        values.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let meta = event.metadata();
-        let mut text = Text(format!("{} {} ", meta.level(), meta.target()));
-        event.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 // On the current-thread runtime: the subscriber is the thread's, and the scripted Keap, the
 // receiver's server and the client all run on this thread, so every event is captured.
 #[tokio::test]
 async fn no_key_token_handshake_secret_or_api_key_reaches_a_log_a_report_a_debug_or_an_error() {
-    let events = Events::default();
+    let events = keapgen_tests::log_capture::Events::default();
     let _guard = tracing::subscriber::set_default(events.clone());
     bounded(async {
         let mut served = serve_receiver(Verification::Delayed, 16).await;
@@ -853,7 +813,7 @@ async fn no_key_token_handshake_secret_or_api_key_reaches_a_log_a_report_a_debug
         for h in handshakes {
             secrets.push(("a handshake secret", h.secret));
         }
-        let logs = events.0.lock().unwrap().join("\n");
+        let logs = events.lines().join("\n");
         // The capture works: the flow's events and spans are in it.
         for expected in [
             "keap hook handshake answered",

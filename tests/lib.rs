@@ -2,6 +2,7 @@
 //! server of the runtime tests ([`mock`]) and a scripted Keap for REST Hooks
 //! ([`scripted_keap`]).
 
+pub mod log_capture;
 pub mod mock;
 pub mod scripted_keap;
 

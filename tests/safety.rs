@@ -344,44 +344,6 @@ async fn a_body_that_does_not_decode_says_where_down_to_the_list_item() {
     assert!(e.starts_with("at `addresses[1]`: invalid type"), "{e}");
 }
 
-/// Records the fields of every `tracing` event, as text (a subscriber of our own: the
-/// `tracing` crate is already in the tree, a formatter crate is not).
-#[derive(Clone, Default)]
-struct Events(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-struct Text(String);
-
-impl tracing::field::Visit for Text {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={value:?} ", field.name()));
-    }
-}
-
-impl tracing::Subscriber for Events {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut text = Text(format!("SPAN {} ", span.metadata().name()));
-        span.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut text = Text("RECORD ".into());
-        values.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut text = Text(format!("{} ", event.metadata().level()));
-        event.record(&mut text);
-        self.0.lock().unwrap().push(text.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none() {
     // Cents as a float: `6067.0` is exactly 6067, `60.67` is no number of cents at all.
@@ -394,7 +356,7 @@ async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none()
     let whole = c.products().get_product(keap::ids::Id::new("whole")).send().await.unwrap();
     assert_eq!(whole.price.and_then(|p| p.amount), Some(keap::runtime::MinorUnits::new(6067)));
 
-    let events = Events::default();
+    let events = keapgen_tests::log_capture::Events::default();
     let result = {
         let _guard = tracing::subscriber::set_default(events.clone());
         c.products().get_product(keap::ids::Id::new("cents")).send().await
@@ -406,7 +368,7 @@ async fn a_number_that_does_not_fit_its_field_is_an_error_naming_it_never_none()
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
-    let events = events.0.lock().unwrap().clone();
+    let events = events.lines();
     assert!(
         events.iter().any(|e| e.starts_with("WARN ") && e.contains("field=price.amount") && e.contains("getProduct")),
         "{events:?}"
@@ -649,13 +611,13 @@ async fn the_request_span_carries_opentelemetry_names_and_the_quota() {
         .retry(RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() })
         .build()
         .unwrap();
-    let events = Events::default();
+    let events = keapgen_tests::log_capture::Events::default();
     {
         let _guard = tracing::subscriber::set_default(events.clone());
         c.contact().list_contacts().send().await.unwrap();
         c.contact().get_contact(keap::ids::Id::new("9")).send().await.unwrap_err();
     }
-    let events = events.0.lock().unwrap().join("\n");
+    let events = events.lines().join("\n");
     for expected in [
         r#"otel.name=GET /rest/v2/contacts otel.kind="client" http.request.method=GET url.template="/rest/v2/contacts""#,
         r#"server.address=127.0.0.1 server.port="#,
