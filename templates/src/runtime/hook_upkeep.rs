@@ -75,7 +75,9 @@ pub(crate) fn redact_url(url: &str) -> String {
         let start = at + NAME.len();
         out.push_str(&rest[..start]);
         out.push_str("[redacted]");
-        rest = rest[start..].find('&').map_or("", |end| &rest[start + end..]);
+        // The value ends where a URL's query value cannot go on (`&`, a quote, a space).
+        let value = rest[start..].find(|c: char| !(c.is_ascii_alphanumeric() || "%._~-".contains(c)));
+        rest = value.map_or("", |end| &rest[start + end..]);
     }
     out.push_str(rest);
     out
@@ -114,7 +116,7 @@ impl Subscription {
 pub async fn list_subscriptions(transport: &Transport) -> Result<Vec<Subscription>, Error> {
     const OP: &str = "list_stored_hook_subscriptions";
     let req = Request::new(Method::GET, OP, HOOKS_PATH, HOOKS_PATH.to_owned());
-    match transport.send_json::<serde_json::Value>(req).await?.into_inner() {
+    match transport.send_json::<serde_json::Value>(req).await.map_err(scrub)?.into_inner() {
         serde_json::Value::Array(items) => items.into_iter().map(|v| Subscription::parse(OP, v)).collect(),
         serde_json::Value::Null => Ok(Vec::new()),
         _ => Err(Error::Decode {
@@ -129,7 +131,28 @@ pub async fn list_subscriptions(transport: &Transport) -> Result<Vec<Subscriptio
 
 async fn send_one(transport: &Transport, req: Request) -> Result<Subscription, Error> {
     let operation = req.operation();
-    Subscription::parse(operation, transport.send_json::<serde_json::Value>(req).await?.into_inner())
+    let answer = transport.send_json::<serde_json::Value>(req).await.map_err(scrub)?;
+    Subscription::parse(operation, answer.into_inner())
+}
+
+/// An API error with any hook URL token Keap repeated in its answer hidden: the error is
+/// shown and logged, the token is a secret.
+fn scrub(e: Error) -> Error {
+    match e {
+        Error::Api(mut api) => {
+            api.raw = redact_url(&api.raw);
+            api.body.message = api.body.message.as_deref().map(redact_url);
+            api.body.details = api.body.details.take().map(|d| {
+                let text = redact_url(&d.to_string());
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+            });
+            Error::Api(api)
+        }
+        Error::Decode { operation, status, path, message, snippet } => {
+            Error::Decode { operation, status, path, message: redact_url(&message), snippet: redact_url(&snippet) }
+        }
+        other => other,
+    }
 }
 
 /// Subscribes `hook_url` to `event`; Keap sends the handshake before it answers, so the
@@ -165,7 +188,7 @@ pub async fn verify_delayed(transport: &Transport, key: &str, secret: &Secret) -
 pub async fn delete_subscription(transport: &Transport, key: &str) -> Result<(), Error> {
     let path = format!("{HOOKS_PATH}/{}", encode_path(&key));
     let req = Request::new(Method::DELETE, "delete_a_hook_subscription", "/rest/v1/hooks/{key}", path);
-    transport.send_json::<serde_json::Value>(req).await.map(drop)
+    transport.send_json::<serde_json::Value>(req).await.map(drop).map_err(scrub)
 }
 
 /// Keeps one subscription per wanted event key alive at the receiver's hook URLs: lists the
@@ -366,7 +389,20 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(debug.contains("keap_token=[redacted]&z=1") && !debug.contains("abcdef"), "{debug}");
         assert!(Subscription::parse("op", serde_json::json!({"eventKey": "x"})).is_err());
-        assert_eq!(redact_url("h?keap_token=a&keap_token=b#c"), "h?keap_token=[redacted]&keap_token=[redacted]");
+        assert_eq!(redact_url("h?keap_token=a&keap_token=b#c"), "h?keap_token=[redacted]&keap_token=[redacted]#c");
         assert_eq!(redact_url("h?x=1"), "h?x=1");
+        let raw = r#"{"message":"bad hookUrl https://x/h?keap_token=abc"}"#.to_owned();
+        let api = Error::Api(Box::new(super::super::error::ApiError {
+            operation: "create_a_hook_subscription",
+            status: 400,
+            body: super::super::error::ApiErrorBody::parse(&raw),
+            raw,
+            headers: Vec::new(),
+            request_id: None,
+            received: std::time::UNIX_EPOCH,
+        }));
+        let scrubbed = scrub(api);
+        let shown = format!("{scrubbed} {scrubbed:?}");
+        assert!(!shown.contains("abc") && shown.contains("keap_token=[redacted]"), "{shown}");
     }
 }
