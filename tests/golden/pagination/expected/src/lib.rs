@@ -289,7 +289,8 @@
 //!   signature" checks nothing. Each hook URL carries an unguessable token per event key
 //!   (`hooks::HookUrls`: an HMAC of the public URL and the event key under a key of yours, so
 //!   every process checks it without shared state), and the receiver refuses a wrong or missing
-//!   token, or a body whose event key is not the URL's, with 403, before reading the body. Even
+//!   token, or a body whose event key is not the URL's, with 403 (the axum route before it reads
+//!   the body; `Receiver::refuse_early` does the same for other servers). Even
 //!   so, a delivery is a hint: only its ids are used, and the records themselves are fetched over
 //!   the authenticated API.
 //! - **Acknowledge at once.** Keap counts an answer slower than 30 s, or a status outside
@@ -352,7 +353,7 @@
 //!                 println!("contact {id} is now {:?}", contact.given_name);
 //!             }
 //!         }
-//!         // Nothing of it counted as fetched: keep it, and handle it again later.
+//!         // Nothing of it counted as fetched: keep the delivery and handle it again later.
 //!         Err(e) => eprintln!("{} changes not fetched yet: {e}", delivery.objects.len()),
 //!     }
 //! }
