@@ -147,11 +147,11 @@ async fn handshakes_that_do_not_echo_the_header_leave_it_unverified() {
     assert_eq!(deliveries(&receiver).len(), 0);
 }
 
-#[tokio::test]
-async fn delayed_verify_needs_the_secret_last_sent_in_a_header() {
+/// A receiver that keeps each handshake's secret and answers 200 without it (to be confirmed
+/// later, out of band), and the secrets it kept.
+async fn secret_keeping_receiver() -> (mock::Mock, Arc<Mutex<Vec<String>>>) {
     let secrets = Arc::new(Mutex::new(Vec::new()));
     let kept = secrets.clone();
-    // Keeps the secret, answers 200 without it: to be confirmed later, out of band.
     let receiver = mock::serve(move |seen, _| {
         if let Some(s) = seen.header("x-hook-secret") {
             kept.lock().unwrap().push(s.to_string());
@@ -159,6 +159,12 @@ async fn delayed_verify_needs_the_secret_last_sent_in_a_header() {
         Reply::json(200, "{}")
     })
     .await;
+    (receiver, secrets)
+}
+
+#[tokio::test]
+async fn delayed_verify_needs_the_secret_last_sent_in_a_header() {
+    let (receiver, secrets) = secret_keeping_receiver().await;
     let keap = ScriptedKeap::start(Config::fast()).await;
     let hook = subscribe(&keap, "contact.edit", &format!("{}/hook", receiver.url)).await;
     assert_eq!(hook["status"], "Unverified");
@@ -500,15 +506,7 @@ async fn the_control_endpoints_queue_changes_and_tell_the_outcome_without_secret
 
 #[tokio::test]
 async fn the_generated_client_manages_hooks_against_it() {
-    let secrets = Arc::new(Mutex::new(Vec::new()));
-    let kept = secrets.clone();
-    let receiver = mock::serve(move |seen, _| {
-        if let Some(s) = seen.header("x-hook-secret") {
-            kept.lock().unwrap().push(s.to_string());
-        }
-        Reply::json(200, "{}")
-    })
-    .await;
+    let (receiver, secrets) = secret_keeping_receiver().await;
     let keap = ScriptedKeap::start(Config::fast()).await;
     let client = keap::Client::builder()
         .base_url(keap.url())
