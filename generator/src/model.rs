@@ -11,8 +11,18 @@ pub const STANDALONE_FEATURE: &str = "standalone_types";
 /// Names a group (tag module) may not take, since they name other features of the crate or
 /// other modules of `types/`: `default`, [`ALL_FEATURE`], [`STANDALONE_FEATURE`], `shared`
 /// and `standalone`, and the runtime's own features in snake case (`serde_tokens`, `redis`).
-pub const NOT_GROUP_NAMES: &[&str] =
-    &["default", ALL_FEATURE, STANDALONE_FEATURE, "shared", "standalone", "serde_tokens", "redis", "hooks", "axum"];
+pub const NOT_GROUP_NAMES: &[&str] = &[
+    "default",
+    ALL_FEATURE,
+    STANDALONE_FEATURE,
+    "shared",
+    "standalone",
+    "serde_tokens",
+    "redis",
+    "hooks",
+    "axum",
+    "testing",
+];
 
 /// Everything a generated crate is made of.
 #[derive(Debug, Clone)]

@@ -862,6 +862,9 @@ pub mod api;
 pub mod hooks;
 pub mod ids;
 pub mod runtime;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 pub mod v1;
 

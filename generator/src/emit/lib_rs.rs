@@ -136,6 +136,8 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
         pub mod hooks;
         #ids
         #runtime
+        #[cfg(feature = "testing")]
+        pub mod testing;
         pub mod types;
         #(#spec_mods)*
 

@@ -23,7 +23,7 @@ pub fn cargo_toml(apis: &[&Api], opts: &Options, header: &str) -> String {
     // The guide's doc tests, example programs and contract test run on tokio; the baked
     // runtime's own unit tests derive (the crate itself never does).
     let mut deps = format!(
-        "{deps}\n\n[dev-dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}"
+        "{deps}\n\n[dev-dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"test-util\"] }}"
     );
     if opts.example_programs {
         // Each example needs the groups whose accessors it calls: `.contact()` at the root,

@@ -16,6 +16,7 @@ mod ops;
 mod pages;
 mod parallel;
 mod templates;
+mod testing;
 mod types;
 
 use crate::diag::{Error, Result};
@@ -75,6 +76,7 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
     )];
     jobs.push((20, ("src/ids.rs".into(), Box::new(move || ids::ids_rs(apis_ref)))));
     jobs.push((20, ("src/hooks.rs".into(), Box::new(move || Some(hooks::hooks_rs(first.api))))));
+    jobs.push((20, ("src/testing/mod.rs".into(), Box::new(move || Some(testing::mod_rs(apis_ref))))));
     let op_size = |op: &crate::model::Operation| 20 + 4 * op.params.len();
     for part in parts {
         let api = part.api;
@@ -98,6 +100,11 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         for tag in api.tags.values() {
             let size = tag.operations.iter().map(op_size).sum();
             jobs.push((size, (format!("{dir}api/{}.rs", tag.module), Box::new(move || Some(ops::tag_rs(api, tag))))));
+            let under = api.module.as_ref().map_or(String::new(), |m| format!("{m}/"));
+            jobs.push((
+                size / 2,
+                (format!("src/testing/{under}{}.rs", tag.module), Box::new(move || Some(testing::tag_rs(api, tag)))),
+            ));
         }
         if opts.example_tests && !tests.examples.is_empty() {
             let size = 2 * tests.examples.len();

@@ -241,7 +241,10 @@ mod tests {
     #[test]
     fn templates_match_segments_and_custom_verbs() {
         let m = |t, p| match_template(t, p);
-        assert_eq!(m("/rest/v2/contacts/{contact_id}", "/rest/v2/contacts/12"), Some(vec![("contact_id", "12".into())]));
+        assert_eq!(
+            m("/rest/v2/contacts/{contact_id}", "/rest/v2/contacts/12"),
+            Some(vec![("contact_id", "12".into())])
+        );
         assert_eq!(m("/rest/v2/contacts/{contact_id}", "/rest/v2/contacts/12/x"), None);
         assert_eq!(m("/rest/v2/contacts/{contact_id}", "/rest/v2/contacts/"), None, "an empty id is no id");
         assert_eq!(m("/rest/v2/contacts/{id}:merge", "/rest/v2/contacts/7:merge"), Some(vec![("id", "7".into())]));

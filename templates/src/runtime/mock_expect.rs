@@ -253,18 +253,23 @@ impl<O: Listing> Expect<O> {
     /// Serves the listing as these pages, in order: page 1 answers a request without a page
     /// token (v2) or at offset 0 (v1); each page but the last carries the token of the next
     /// (`next_page_token`) or its absolute URL (`next`, with the total `count`). A request
-    /// for a token or offset no page has is answered 400 with Keap's error body.
+    /// for a token or offset no page has is answered 400 with Keap's error body. No pages at
+    /// all is an empty listing: one empty page.
     ///
     /// The expectation then must match at least one request per page.
     pub fn pages<P: IntoIterator<Item = O::Item>>(mut self, pages: impl IntoIterator<Item = P>) -> Self {
-        let pages: Vec<Vec<O::Item>> = pages.into_iter().map(|p| p.into_iter().collect()).collect();
+        let mut pages: Vec<Vec<O::Item>> = pages.into_iter().map(|p| p.into_iter().collect()).collect();
+        // No pages is an empty listing: one empty page, not a 400 for every request.
+        if pages.is_empty() {
+            pages.push(Vec::new());
+        }
         let mut starts = Vec::with_capacity(pages.len());
         let mut total = 0;
         for p in &pages {
             starts.push(total);
             total += p.len();
         }
-        self.times = Times::AtLeast(pages.len().max(1));
+        self.times = Times::AtLeast(pages.len());
         self.pages = Some(Pages {
             starts,
             interruptions: Vec::new(),
@@ -335,7 +340,11 @@ impl<O: Operation> Registered<O> {
         let index = match pages.paging {
             Paging::Token { param } => match incoming.query_text(param) {
                 None | Some("") => Some(0),
-                Some(token) => token.strip_prefix(TOKEN_PREFIX).and_then(|n| n.parse::<usize>().ok()).map(|n| n - 1),
+                // `mock-page-0` is no page (and must not underflow).
+                Some(token) => token
+                    .strip_prefix(TOKEN_PREFIX)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| n.checked_sub(1)),
             },
             Paging::Offset { offset } => {
                 let at = incoming.query_text(offset).map_or(Ok(0), str::parse::<usize>);
@@ -489,4 +498,11 @@ impl<O: Operation> Calls<O> {
     pub fn last(&self) -> Option<Call<O>> {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).last().cloned()
     }
+}
+
+/// Whether an expected parameter (`None`: any) holds the value received: what generated
+/// `Operation::params_match` is made of.
+#[doc(hidden)]
+pub fn same<T: PartialEq>(expected: &Option<T>, got: &Option<T>) -> bool {
+    expected.is_none() || expected == got
 }

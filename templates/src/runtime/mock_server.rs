@@ -107,7 +107,8 @@ enum Body {
 
 impl Answer {
     pub(crate) fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Answer {
-        let headers = if content_type.is_empty() { Vec::new() } else { vec![("content-type".into(), content_type.into())] };
+        let headers =
+            if content_type.is_empty() { Vec::new() } else { vec![("content-type".into(), content_type.into())] };
         Answer { status, headers, body: Body::Bytes(body), delay: None, dropped: false }
     }
 
@@ -119,9 +120,11 @@ impl Answer {
         match (media, json) {
             (Media::Empty, _) => Answer::bytes(status, "", Vec::new()),
             (Media::Text(ct), serde_json::Value::String(s)) => Answer::bytes(status, ct, s.into_bytes()),
-            (Media::Bytes(ct), serde_json::Value::Array(items)) => {
-                Answer::bytes(status, ct, items.iter().filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect())
-            }
+            (Media::Bytes(ct), serde_json::Value::Array(items)) => Answer::bytes(
+                status,
+                ct,
+                items.iter().filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect(),
+            ),
             (_, json) => Answer::json(status, &json),
         }
     }
@@ -460,7 +463,8 @@ async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
             return;
         }
         let body = answer.render(v1);
-        let mut head = format!("HTTP/1.1 {} {}\r\ncontent-length: {}\r\n", answer.status, reason(answer.status), body.len());
+        let mut head =
+            format!("HTTP/1.1 {} {}\r\ncontent-length: {}\r\n", answer.status, reason(answer.status), body.len());
         if matches!(answer.body, Body::Error(_)) {
             head.push_str("content-type: application/json\r\n");
         }
@@ -607,7 +611,8 @@ impl QuotaState {
                 answer.headers.extend(headers);
                 if self.retry_after {
                     // Whole seconds, rounded up: the window is over when they have passed.
-                    answer = answer.retry_after(Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
+                    answer =
+                        answer.retry_after(Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
                 }
                 Err(answer)
             }

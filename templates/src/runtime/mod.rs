@@ -111,8 +111,8 @@ pub mod hooks {
 #[cfg(feature = "testing")]
 pub mod testing {
     pub use super::mock_decode::Incoming;
-    pub use super::mock_expect::{Call, Calls, Expect, Listing, Media, NoBody, Operation, Paging};
-    pub use super::mock_hooks::{DeliveryReport, MockSubscription};
+    pub use super::mock_expect::{same, Call, Calls, Expect, Listing, Media, NoBody, Operation, Paging};
+    pub use super::mock_hooks::{DeliveryPost, DeliveryReport, MockSubscription};
     pub use super::mock_server::{Answer, MockKeap, Received};
 }
 pub use ids::{Id, IdError, NumId, Record};

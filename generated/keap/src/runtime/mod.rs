@@ -24,6 +24,14 @@ mod hook_upkeep;
 mod hooks_receiver;
 mod ids;
 mod intercept;
+#[cfg(feature = "testing")]
+mod mock_decode;
+#[cfg(feature = "testing")]
+mod mock_expect;
+#[cfg(feature = "testing")]
+mod mock_hooks;
+#[cfg(feature = "testing")]
+mod mock_server;
 mod money;
 mod object;
 mod options;
@@ -90,6 +98,24 @@ pub mod hooks {
     };
     #[cfg(feature = "redis")]
     pub use super::redis_hooks::RedisDedupe;
+}
+/// The test kit (the `testing` feature): a Keap on 127.0.0.1 for an application's tests.
+///
+/// - [`MockKeap`](testing::MockKeap) starts in one line, hands out clients pointed at it,
+///   and fails the test when dropped if a request was unexpected or an expectation unmet.
+/// - [`Expect`](testing::Expect) is one operation's expectation, typed by that operation
+///   ([`Operation`](testing::Operation), written by keapgen for each): partial parameters
+///   and bodies, typed answers, pages with real tokens or offsets, interruptions.
+/// - [`Answer`](testing::Answer): Keap's error bodies, its 429, slow answers, dropped
+///   connections.
+/// - Keap's behaviour on demand: quotas with Keap's headers, an OAuth2 token endpoint that
+///   rotates refresh tokens, REST Hooks with the handshake and deliveries.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use super::mock_decode::Incoming;
+    pub use super::mock_expect::{same, Call, Calls, Expect, Listing, Media, NoBody, Operation, Paging};
+    pub use super::mock_hooks::{DeliveryPost, DeliveryReport, MockSubscription};
+    pub use super::mock_server::{Answer, MockKeap, Received};
 }
 pub use ids::{Id, IdError, NumId, Record};
 pub use intercept::{AfterAttempt, BeforeAttempt, Interceptor, InterceptorFuture};

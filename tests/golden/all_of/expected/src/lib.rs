@@ -656,6 +656,8 @@ pub mod hooks;
 
 pub use keapgen_runtime::runtime;
 
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 
 pub use runtime::{

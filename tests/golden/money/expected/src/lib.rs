@@ -676,6 +676,8 @@ pub mod ids;
 
 pub use keapgen_runtime::runtime;
 
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 
 pub use runtime::{
