@@ -313,6 +313,28 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         .replace("{filter_wrong}", FILTER_WRONG)
         .replace("{dates_wrong}", DATES_WRONG)
         .replace("{refresh_wrong}", REFRESH_WRONG)
+        .replace("{testing_example}", &testing_example(opts, &krate))
+}
+
+/// The pinned crate's "Testing your code" example: the file its `tests/` runs, as it is
+/// (other specs' crates may lack the operations it calls).
+fn testing_example(opts: &Options, krate: &str) -> String {
+    if !opts.example_programs {
+        return String::new();
+    }
+    let file = testing_your_code(krate);
+    let code: Vec<&str> = file.lines().skip_while(|l| l.starts_with("//!")).collect();
+    format!(
+        "\nA sync that meets a 429 and a 500 in a three-page listing, tested in full. This is the \
+         crate's `tests/testing_your_code.rs`, run by `cargo test --features testing`:\n\n\
+         ```rust,ignore\n{}\n```\n",
+        code.join("\n")
+    )
+}
+
+/// The guide's test file, for a crate named `krate`.
+pub(super) fn testing_your_code(krate: &str) -> String {
+    super::templates::TESTING_YOUR_CODE.replace("keap::", &format!("{krate}::"))
 }
 
 const FILTER_WRONG: &str = "**Filters.** `Filter` never alters a value. A clause Keap's grammar cannot \

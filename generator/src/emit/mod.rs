@@ -135,6 +135,8 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         for (name, text) in templates::EXAMPLES {
             files.insert(PathBuf::from(format!("examples/{name}")), format!("{header}\n{text}"));
         }
+        let krate = opts.crate_name.replace('-', "_");
+        files.insert("tests/testing_your_code.rs".into(), format!("{header}\n{}", guide::testing_your_code(&krate)));
     }
     if opts.runtime == Runtime::Baked {
         for (name, text) in templates::RUNTIME {

@@ -50,6 +50,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("v1_and_v2.rs", include_str!("../../../templates/examples/v1_and_v2.rs")),
 ];
 
+/// The guide's "Testing your code" test, also written as the pinned crate's
+/// `tests/testing_your_code.rs`.
+pub(super) const TESTING_YOUR_CODE: &str = include_str!("../../../templates/guide/testing_your_code.rs");
+
 /// The runtime crate's own manifest: its dependencies and features become the generated crate's.
 pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
 /// The generated crate's `Cargo.toml`, with `{name}`-style holes.

@@ -324,9 +324,12 @@ impl MockKeap {
         &self.shared.base_url
     }
 
-    /// A client builder pointed at the mock, with its API key (or, once
-    /// [`oauth2`](MockKeap::oauth2) is on, its tokens), Keap's default quota and retries:
-    /// change anything before `build()`.
+    /// A client builder pointed at the mock, with its API key, Keap's default quota and
+    /// retries: change anything before `build()`. Once [`oauth2`](MockKeap::oauth2) is on,
+    /// the key is refused: give it `.auth(Auth::oauth2(MockKeap::CLIENT_ID,
+    /// MockKeap::CLIENT_SECRET, tokens).token_url(mock.token_url()))`. Clients built for the
+    /// same mock with the same credentials share one quota, as they would for Keap; each
+    /// mock has its own.
     pub fn builder<C: From<Transport>>(&self) -> ClientBuilder<C> {
         ClientBuilder::new(&self.shared.base_url).auth(Auth::api_key(Self::API_KEY))
     }

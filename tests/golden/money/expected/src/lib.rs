@@ -638,6 +638,50 @@
 //!
 //!
 //!
+//! ## Testing your code
+//!
+//! With the `testing` feature (off by default; add it to your `[dev-dependencies]` entry of
+//! `golden-money`, `features = ["testing"]`), `golden_money::testing` is a Keap on 127.0.0.1 for your tests,
+//! typed from the same spec as the client. Without the feature none of it compiles, and each
+//! group's expectations compile only with that group's feature.
+//!
+//! - `MockKeap::start().await` starts it inside a `#[tokio::test]`; `mock.client()` is a
+//!   `Client` pointed at it (with the mock's API key, Keap's default quota and retries), and
+//!   `mock.builder()` a builder to change first; `mock.base_url()` is for clients your
+//!   application builds itself.
+//! - `mock.expect(...)` takes one operation's expectation, from its function in
+//!   `testing::<group>` (each operation has one, named like its method): `.params(...)` matches
+//!   the parameters you set in its `...Params` struct (the others match anything), `.body(...)`
+//!   the body fields you set (a partial match), `.when(what, f)` anything else;
+//!   `.respond(value)` answers with the typed response, `.answer(Answer::...)` with a status and
+//!   Keap's error body (`Answer::error(404, "...")`), a 429 (`Answer::too_many_requests()`), a
+//!   slow answer (`.after(duration)`) or a dropped connection (`Answer::dropped()`). Answers are
+//!   given in order and the last repeats.
+//! - Counts: `.times(n)`, `.at_least(n)`, `.at_most(n)` (at least one unless said). A request no
+//!   expectation matches is answered 501 with the list of what was expected; the mock fails the
+//!   test when dropped if any request was unexpected or any count is unmet (`mock.verify()`
+//!   checks earlier). `expect` returns the calls it matched, as typed requests (`.all()`,
+//!   `.last()`, `.len()`: each call's `params`, `body` and `raw` request, credentials hidden).
+//! - Keap's behaviour on demand: `.pages([...])` serves a listing as pages with real page
+//!   tokens (v2) or offsets and a total `count` (v1), and `.interrupt(page, answer)` answers one
+//!   page request with a fault first; `mock.enforce_quota(Quota::api_key(), retry_after)` counts
+//!   requests as Keap does, sends its `x-keap-product-quota-*`, `x-keap-product-throttle-*` and
+//!   `x-keap-tenant-throttle-*` headers and answers 429 with Keap's body over quota;
+//!   `mock.oauth2(lifetime)` turns on OAuth2 and returns the first token pair, and its token
+//!   endpoint (`mock.token_url()`, for `Auth::oauth2(MockKeap::CLIENT_ID,
+//!   MockKeap::CLIENT_SECRET, tokens).token_url(...)`) rotates refresh tokens and refuses a
+//!   spent one with `invalid_grant`, as Keap does; `mock.serve_hooks()` serves the REST Hooks
+//!   endpoints (a subscription's create or verify sends the handshake to your receiver), and
+//!   `mock.deliver("contact.edit", ids).await` posts deliveries to it as Keap does, retrying and
+//!   deactivating as Keap does.
+//!
+//! **Time.** The client keeps Keap's quota of 5 requests a second, and waits out 429s and
+//! backoffs, by tokio's clock: run tests under `#[tokio::test(start_paused = true)]` (tokio's
+//! `test-util` feature in your `[dev-dependencies]`) and the waits take no real time, or build
+//! the client with `mock.builder().quota(golden_money::Quota::unlimited())`. Clients of one mock with
+//! the same credentials share one quota, as with Keap; `.own_quota()` gives one its own.
+//!
+//!
 //! ## Regenerating
 //!
 //! This crate is generated: do not edit it. When Keap publishes a new spec, in the keapgen

@@ -3,11 +3,6 @@
 //! The test kit (the `testing` feature): a Keap on 127.0.0.1 for your tests, with
 //! typed expectations of every operation. See the guide's section "Testing your
 //! code" and [`runtime::testing`](crate::runtime::testing).
-//!
-//! Each operation has a function returning its expectation
-//! (`testing::contact::list_contacts()`), a type naming it for the mock
-//! (`testing::contact::ListContacts`) and its parameters, each optional
-//! (`testing::contact::ListContactsParams`).
 
 pub use crate::runtime::testing::*;
 

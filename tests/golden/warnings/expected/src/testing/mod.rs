@@ -4,10 +4,9 @@
 //! typed expectations of every operation. See the guide's section "Testing your
 //! code" and [`runtime::testing`](crate::runtime::testing).
 //!
-//! Each operation has a function returning its expectation
-//! (`testing::contact::list_contacts()`), a type naming it for the mock
-//! (`testing::contact::ListContacts`) and its parameters, each optional
-//! (`testing::contact::ListContactsParams`).
+//! Each operation has a function returning its expectation (`testing::items::get_item()`),
+//! a type naming it for the mock (`testing::items::GetItem`) and, where it has
+//! parameters the mock reads, their struct, each field optional (`testing::items::GetItemParams`).
 
 pub use crate::runtime::testing::*;
 
