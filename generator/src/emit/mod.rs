@@ -76,7 +76,8 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
     )];
     jobs.push((20, ("src/ids.rs".into(), Box::new(move || ids::ids_rs(apis_ref)))));
     jobs.push((20, ("src/hooks.rs".into(), Box::new(move || Some(hooks::hooks_rs(first.api))))));
-    jobs.push((20, ("src/testing/mod.rs".into(), Box::new(move || Some(testing::mod_rs(apis_ref))))));
+    let baked = opts.runtime == Runtime::Baked;
+    jobs.push((20, ("src/testing/mod.rs".into(), Box::new(move || Some(testing::mod_rs(apis_ref, baked))))));
     let op_size = |op: &crate::model::Operation| 20 + 4 * op.params.len();
     for part in parts {
         let api = part.api;

@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 
 /// `src/testing/mod.rs`: the runtime's kit re-exported, `MockKeap::client`, and one module
 /// per tag (for a spec below the root, in its module: `testing::v1::contact`).
-pub fn mod_rs(apis: &[&Api]) -> TokenStream {
+pub fn mod_rs(apis: &[&Api], baked: bool) -> TokenStream {
     let tag_mods = |api: &Api| -> Vec<TokenStream> {
         api.tags
             .values()
@@ -38,6 +38,39 @@ pub fn mod_rs(apis: &[&Api]) -> TokenStream {
     // as the guide picks them), so the example is true for every spec.
     let mut ranked: Vec<&Tag> = apis[0].tags.values().filter(|t| !t.operations.is_empty()).collect();
     ranked.sort_by_key(|t| (t.guide_rank, &t.module));
+    // `client()` is the generated `Client`'s, so it is written here: an inherent method where
+    // the runtime is baked in, a trait where the mock is another crate's (the golden fixtures).
+    let client_fn = if baked {
+        quote! {
+            impl MockKeap {
+                /// A client pointed at the mock, with its API key (Keap's default quota and
+                /// retries, as in production). To change anything, start from
+                /// [`builder`](MockKeap::builder).
+                ///
+                /// # Panics
+                /// Never for the mock's own URL; the `expect` guards a builder error that cannot
+                /// happen.
+                pub fn client(&self) -> crate::Client {
+                    self.builder().build().expect("a client for the mock's URL builds")
+                }
+            }
+        }
+    } else {
+        quote! {
+            /// `MockKeap::client`, a trait since the mock is the runtime crate's type.
+            pub trait MockClient {
+                /// A client pointed at the mock, with its API key (Keap's default quota and
+                /// retries, as in production).
+                fn client(&self) -> crate::Client;
+            }
+
+            impl MockClient for MockKeap {
+                fn client(&self) -> crate::Client {
+                    self.builder().build().expect("a client for the mock's URL builds")
+                }
+            }
+        }
+    };
     let mut doc = vec![
         "The test kit (the `testing` feature): a Keap on 127.0.0.1 for your tests, with".to_owned(),
         "typed expectations of every operation. See the guide's section \"Testing your".to_owned(),
@@ -49,7 +82,10 @@ pub fn mod_rs(apis: &[&Api]) -> TokenStream {
             String::new(),
             format!("Each operation has a function returning its expectation (`testing::{m}::{}()`),", op.method_name),
             format!("a type naming it for the mock (`testing::{m}::{}`) and, where it has", op.builder),
-            format!("parameters the mock reads, their struct, each field optional (`testing::{m}::{}Params`).", op.builder),
+            format!(
+                "parameters the mock reads, their struct, each field optional (`testing::{m}::{}Params`).",
+                op.builder
+            ),
         ]);
     }
     let doc = doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
@@ -58,18 +94,7 @@ pub fn mod_rs(apis: &[&Api]) -> TokenStream {
 
         pub use crate::runtime::testing::*;
 
-        impl MockKeap {
-            /// A client pointed at the mock, with its API key (Keap's default quota and
-            /// retries, as in production). To change anything, start from
-            /// [`builder`](MockKeap::builder).
-            ///
-            /// # Panics
-            /// Never for the mock's own URL; the `expect` guards a builder error that cannot
-            /// happen.
-            pub fn client(&self) -> crate::Client {
-                self.builder().build().expect("a client for the mock's URL builds")
-            }
-        }
+        #client_fn
 
         #(#mods)*
     }

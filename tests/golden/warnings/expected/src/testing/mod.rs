@@ -10,15 +10,15 @@
 
 pub use crate::runtime::testing::*;
 
-impl MockKeap {
+/// `MockKeap::client`, a trait since the mock is the runtime crate's type.
+pub trait MockClient {
     /// A client pointed at the mock, with its API key (Keap's default quota and
-    /// retries, as in production). To change anything, start from
-    /// [`builder`](MockKeap::builder).
-    ///
-    /// # Panics
-    /// Never for the mock's own URL; the `expect` guards a builder error that cannot
-    /// happen.
-    pub fn client(&self) -> crate::Client {
+    /// retries, as in production).
+    fn client(&self) -> crate::Client;
+}
+
+impl MockClient for MockKeap {
+    fn client(&self) -> crate::Client {
         self.builder().build().expect("a client for the mock's URL builds")
     }
 }
