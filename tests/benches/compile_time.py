@@ -5,8 +5,8 @@ nothing. Run from the repository root: `python3 tests/benches/compile_time.py` (
 
 For the crate's library alone (dependencies built first, then only `keap` recompiled by
 touching its `src/lib.rs`), median of the runs: `cargo check` time and rustc's peak memory,
-the same with one operation group (`contact`) and with two (`contact`, `tags`), and `cargo
-build --release`. Then a new consumer's cold `cargo check` (fresh target dir, crates already
+the same with one operation group (`contact`) and with two (`contact`, `tags`), all groups and
+`contact` with the test kit (`testing`), and `cargo build --release`. Then a new consumer's cold `cargo check` (fresh target dir, crates already
 downloaded) of a program using one group, next to the same program without `keap`: the
 difference is what the crate itself costs.
 
@@ -108,6 +108,11 @@ def main():
             rows.append((f"cargo check, {' + '.join(groups)}", ["--no-default-features", "--features", ",".join(groups)], False))
         else:
             print(f"  cargo check, {' + '.join(groups)}: n/a (the crate has no such feature)")
+    # The test kit (`testing`, off by default): what it adds when a test build turns it on.
+    if "testing" in have:
+        rows.append(("cargo check, all groups + testing", ["--features", "testing"], False))
+        if "contact" in have:
+            rows.append(("cargo check, contact + testing", ["--no-default-features", "--features", "contact,testing"], False))
     rows.append(("cargo build --release", [], True))
     for label, extra, release in rows:
         seconds, mb = lib_alone(crate, target, args.runs, extra, release)
