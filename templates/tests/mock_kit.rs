@@ -969,3 +969,37 @@ async fn received_requests_hide_credentials() {
     assert!(shown.contains(r#"path: "/rest/v2/contacts/1""#), "{shown}");
     assert!(format!("{:?}", keap.received()).matches("<hidden>").count() >= 2);
 }
+
+#[tokio::test]
+async fn page_tokens_are_shown_and_query_credentials_hidden_even_when_unexpected() {
+    let keap = MockKeap::start().await;
+    let listing = keap.expect(list_contacts().pages([vec![contact("a")], vec![contact("b")]]));
+    let client = client(&keap);
+    Items::new(ListContactsRequest::new(&client)).all().await.unwrap();
+    let second = format!("{:?}", listing.all()[1].raw);
+    assert!(second.contains(r#"("page_token", "mock-page-2")"#), "a page token is no secret: {second}");
+
+    // Keap also takes an access token in the query: hidden in Debug and in the 501's report.
+    let url = format!("{}/rest/v2/unknown?access_token=query-secret&page_token=p", keap.base_url());
+    let answer = reqwest::Client::new().get(url).header("x-keap-api-key", "k").send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 501);
+    let body = answer.text().await.unwrap();
+    let report = keap.unexpected().join("\n");
+    let received = format!("{:?}", keap.received());
+    for shown in [&body, &report, &received] {
+        let hidden = shown.contains("access_token=<hidden>") || shown.contains(r#"("access_token", "<hidden>")"#);
+        assert!(!shown.contains("query-secret") && hidden, "{shown}");
+        assert!(shown.contains("page_token"), "{shown}");
+    }
+    assert!(drop_panics(keap).contains("unexpected request: GET /rest/v2/unknown?access_token=<hidden>&page_token=p"));
+}
+
+#[tokio::test]
+async fn a_count_given_with_pages_is_kept() {
+    let keap = MockKeap::start().await;
+    // Four requests for two pages: a test that means the listing to be read twice.
+    keap.expect(list_contacts().times(4).pages([vec![contact("a")], vec![contact("b")]]));
+    Items::new(ListContactsRequest::new(&client(&keap))).all().await.unwrap();
+    let message = drop_panics(keap);
+    assert!(message.contains("exactly 4") && message.contains("2 matched"), "{message}");
+}

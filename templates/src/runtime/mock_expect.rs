@@ -151,6 +151,8 @@ pub struct Expect<O: Operation> {
     answers: Vec<Answer>,
     pages: Option<Pages>,
     times: Times,
+    /// Whether `times`, `at_least` or `at_most` was called: `pages` then keeps that count.
+    times_set: bool,
     _op: PhantomData<fn() -> O>,
 }
 
@@ -170,6 +172,7 @@ impl<O: Operation> Expect<O> {
             answers: Vec::new(),
             pages: None,
             times: Times::AtLeast(1),
+            times_set: false,
             _op: PhantomData,
         }
     }
@@ -220,18 +223,21 @@ impl<O: Operation> Expect<O> {
     /// Must match exactly `n` requests; more are unexpected.
     pub fn times(mut self, n: usize) -> Self {
         self.times = Times::Exactly(n);
+        self.times_set = true;
         self
     }
 
     /// Must match at least `n` requests (`0`: any number).
     pub fn at_least(mut self, n: usize) -> Self {
         self.times = Times::AtLeast(n);
+        self.times_set = true;
         self
     }
 
     /// May match at most `n` requests; more are unexpected.
     pub fn at_most(mut self, n: usize) -> Self {
         self.times = Times::AtMost(n);
+        self.times_set = true;
         self
     }
 }
@@ -256,7 +262,8 @@ impl<O: Listing> Expect<O> {
     /// for a token or offset no page has is answered 400 with Keap's error body. No pages at
     /// all is an empty listing: one empty page.
     ///
-    /// The expectation then must match at least one request per page.
+    /// The expectation then must match at least one request per page, unless a count was
+    /// given (`times`, `at_least`, `at_most`, before or after).
     pub fn pages<P: IntoIterator<Item = O::Item>>(mut self, pages: impl IntoIterator<Item = P>) -> Self {
         let mut pages: Vec<Vec<O::Item>> = pages.into_iter().map(|p| p.into_iter().collect()).collect();
         // No pages is an empty listing: one empty page, not a 400 for every request.
@@ -269,7 +276,9 @@ impl<O: Listing> Expect<O> {
             starts.push(total);
             total += p.len();
         }
-        self.times = Times::AtLeast(pages.len());
+        if !self.times_set {
+            self.times = Times::AtLeast(pages.len());
+        }
         self.pages = Some(Pages {
             starts,
             interruptions: Vec::new(),
