@@ -6,7 +6,7 @@
 //! sends the key as `Authorization: Bearer`, as newer Keap docs allow and as a mock that
 //! checks the spec's OAuth2 scheme expects.)
 
-use keap::ids::TagId;
+use keap::ids::{ContactId, TagId};
 use keap::types::{ApplyRemoveTagRequest, CreateUpdateContactRequest, EmailAddressRequest, EmailAddressRequestField};
 
 #[tokio::main]
@@ -26,7 +26,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.base_url(url);
     }
     let client = builder.build()?;
+    run(&client, email, tag_id).await?;
+    Ok(())
+}
 
+/// Creates a contact with this email and applies the tag to it; returns the contact's id.
+pub async fn run(client: &keap::Client, email: String, tag_id: TagId) -> Result<ContactId, Box<dyn std::error::Error>> {
     let new_contact = CreateUpdateContactRequest {
         given_name: Some("Ada".into()),
         email_addresses: Some(vec![EmailAddressRequest {
@@ -54,5 +59,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(())
+    Ok(id)
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 /// The tokens as `{"access_token", "refresh_token", "expires_at"}` in a file only its owner
 /// can read (the `serde-tokens` feature reads and writes the same shape).
-struct TokenFile(PathBuf);
+pub struct TokenFile(pub PathBuf);
 
 impl TokenStore for TokenFile {
     fn load(&self) -> StoreFuture<'_, Option<Tokens>> {
@@ -70,9 +70,7 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
         f.write_all(bytes)?;
         f.sync_all()
     });
-    written
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    written.and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[tokio::main]
@@ -90,6 +88,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.base_url(url);
     }
     let client = builder.build()?;
+    run(&client, &store).await
+}
+
+/// One call that needs a current access token; a refreshed pair is saved through `store`.
+pub async fn run(client: &keap::Client, store: &TokenFile) -> Result<(), Box<dyn std::error::Error>> {
     match client.contact().list_contacts().page_size(1).send().await {
         Ok(page) => println!("{} contact(s) on the first page", page.contacts.unwrap_or_default().len()),
         Err(Error::Auth(e)) if e.needs_reauthorization() => {

@@ -31,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let base_url = std::env::var("KEAP_BASE_URL").ok();
-    let local = base_url.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost"));
+    let local =
+        base_url.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost"));
     let key = match std::env::var("KEAP_API_KEY") {
         Ok(key) => key,
         Err(_) if local => "local-test-key".to_owned(),
@@ -43,21 +44,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = builder.build()?;
 
-    // Listen first: Keap sends the handshake while the subscription is being created.
     let listen = args.first().cloned().unwrap_or_else(|| "127.0.0.1:0".to_owned());
-    let listener = tokio::net::TcpListener::bind(&listen).await?;
-    let addr = listener.local_addr()?;
-    let public_url = match args.get(1) {
-        Some(url) => url.clone(),
-        None if local => format!("http://{addr}/keap/hooks"),
-        None => return Err("usage: receive_changes LISTEN_ADDR PUBLIC_URL [--exit-when-idle SECS]".into()),
-    };
+    let public_url = args.get(1).cloned();
+    if public_url.is_none() && !local {
+        return Err("usage: receive_changes LISTEN_ADDR PUBLIC_URL [--exit-when-idle SECS]".into());
+    }
     let url_key = match std::env::var("KEAP_HOOK_URL_KEY") {
         Ok(k) => Secret::new(k),
         Err(_) if local => HookUrls::generate_key()?,
         Err(_) => return Err("set KEAP_HOOK_URL_KEY to 32 or more random characters, the same in every process".into()),
     };
-    let urls = HookUrls::new(public_url, &url_key)?;
+    let done = run(&client, &listen, public_url, &url_key, idle_exit).await?;
+    println!(
+        "done: {} contacts fetched, {} repeated events skipped, {} deletions",
+        done.fetched, done.repeated, done.deleted
+    );
+    Ok(())
+}
+
+/// What [`run`] handled before it ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Contacts fetched.
+    pub fetched: usize,
+    /// Changes Keap sent again, recognised and skipped.
+    pub repeated: usize,
+    /// Deletions (nothing to fetch).
+    pub deleted: usize,
+}
+
+/// Receives at `listen` (Keap calls `public_url`, by default `http://LISTEN_ADDR/keap/hooks`),
+/// keeps the subscriptions alive and fetches each change once; with `idle_exit`, ends once
+/// no delivery came for that long.
+pub async fn run(
+    client: &keap::Client,
+    listen: &str,
+    public_url: Option<String>,
+    url_key: &Secret,
+    idle_exit: Option<Duration>,
+) -> Result<Summary, Box<dyn std::error::Error>> {
+    // Listen first: Keap sends the handshake while the subscription is being created.
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}/keap/hooks"));
+    let urls = HookUrls::new(public_url, url_key)?;
     let path = url_path(urls.public_url());
 
     // Deliveries go to a queue and are answered at once; a full queue answers 503 and
@@ -149,8 +179,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => eprintln!("LOST: {} changes of {} not fetched: {e}", delivery.objects.len(), delivery.event_key),
         }
     }
-    println!("done: {fetched} contacts fetched, {repeated} repeated events skipped, {deleted} deletions");
-    Ok(())
+    Ok(Summary { fetched, repeated, deleted })
 }
 
 /// The path of a URL (`/keap/hooks`), for the route.

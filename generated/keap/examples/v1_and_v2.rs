@@ -27,12 +27,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // Every call below, v1 or v2, takes from this one client's quota.
     let client = builder.build()?;
+    run(&client, &hook_url, v1_id, given_name).await
+}
 
+/// Makes sure the subscription exists, lists the contact's appointments, renames the contact.
+pub async fn run(
+    client: &keap::Client,
+    hook_url: &str,
+    v1_id: NumId<Contact>,
+    given_name: String,
+) -> Result<(), Box<dyn std::error::Error>> {
     // REST Hooks live only in v1.
     let hooks = client.v1().rest_hooks().list_stored_hook_subscriptions().send().await?;
     let ours = hooks
         .iter()
-        .find(|h| h.event_key.as_deref() == Some("contact.edit") && h.hook_url.as_deref() == Some(hook_url.as_str()));
+        .find(|h| h.event_key.as_deref() == Some("contact.edit") && h.hook_url.as_deref() == Some(hook_url));
     match ours {
         Some(h) if h.status == Some(HookStatus::Verified) => {
             println!("hook {} for contact.edit is verified", h.key.as_deref().unwrap_or("?"))
@@ -46,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => {
             let body = CreateAHookSubscriptionBody {
                 event_key: Some("contact.edit".into()),
-                hook_url: Some(hook_url.clone()),
+                hook_url: Some(hook_url.to_owned()),
                 ..Default::default()
             };
             let created = client.v1().rest_hooks().create_a_hook_subscription(body).send().await?;
@@ -61,12 +70,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let id = a.additional_properties.get("id").map_or_else(|| "?".to_string(), ToString::to_string);
         println!("appointment {id}: {} at {}", a.title, a.start_date);
     }
-    println!("{} appointment(s) for contact {contact_id}", appointments.len());
+    println!("{} appointment(s) for contact {v1_id}", appointments.len());
 
     // The update goes through v2, whose update_mask is derived from the fields set, so the
     // contact's other fields (its email addresses among them) are left as they are.
     let change = CreateUpdateContactRequest { given_name: Some(given_name), ..Default::default() };
     let contact = client.contact().update_contact(ContactId::from(v1_id), change).send().await?;
-    println!("contact {contact_id} is now {:?}", contact.given_name);
+    println!("contact {v1_id} is now {:?}", contact.given_name);
     Ok(())
 }

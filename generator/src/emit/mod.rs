@@ -138,6 +138,7 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         }
         let krate = opts.crate_name.replace('-', "_");
         files.insert("tests/testing_your_code.rs".into(), format!("{header}\n{}", guide::testing_your_code(&krate)));
+        files.insert("tests/example_programs.rs".into(), format!("{header}\n{}", templates::EXAMPLE_PROGRAMS_TEST));
     }
     if opts.runtime == Runtime::Baked {
         for (name, text) in templates::RUNTIME {

@@ -54,6 +54,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
 /// `tests/testing_your_code.rs`.
 pub(super) const TESTING_YOUR_CODE: &str = include_str!("../../../templates/guide/testing_your_code.rs");
 
+/// Offline tests of the example programs with the test kit: the pinned crate's
+/// `tests/example_programs.rs`.
+pub(super) const EXAMPLE_PROGRAMS_TEST: &str = include_str!("../../../templates/guide/example_programs.rs");
+
 /// The runtime crate's own manifest: its dependencies and features become the generated crate's.
 pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
 /// The generated crate's `Cargo.toml`, with `{name}`-style holes.
