@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn the_runtime_features_are_the_crates() {
-        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens", "redis", "hooks", "axum"]);
+        assert_eq!(runtime_features().collect::<Vec<_>>(), ["serde-tokens", "redis", "hooks", "axum", "testing"]);
         let baked = cargo_toml(&[&Api::default()], &Options::new("keap", "spec"), "");
         assert!(baked.contains("\n[features]\ndefault = [\"all\"]\n"), "{baked}");
         assert!(baked.contains("\n# `Serialize` and `Deserialize` for `Tokens`"), "{baked}");
