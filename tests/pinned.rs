@@ -23,6 +23,23 @@ fn generated_crate_is_up_to_date() {
 }
 
 #[test]
+fn every_generated_doc_line_starts_with_a_space() {
+    // `//!Types` reads badly in source; rustdoc does not mind, so only this test would see it.
+    let files = generate_pinned();
+    let mut bare = Vec::new();
+    for (path, text) in files.iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "rs")) {
+        for (n, line) in text.lines().enumerate() {
+            let doc = line.trim_start();
+            let rest = doc.strip_prefix("//!").or_else(|| doc.strip_prefix("///").filter(|r| !r.starts_with('/')));
+            if rest.is_some_and(|r| !r.is_empty() && !r.starts_with(' ')) {
+                bare.push(format!("{}:{}: {line}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(bare.is_empty(), "doc lines without a space after the marker:\n{}", bare.join("\n"));
+}
+
+#[test]
 fn generation_is_deterministic() {
     assert_eq!(generate_pinned(), generate_pinned());
 }

@@ -158,11 +158,6 @@ impl Namespace {
         let base = base.trim_end_matches('_');
         (2..).map(|n| format!("{base}{sep}{n}")).find(|cand| self.taken.insert(cand.clone())).unwrap_or_default()
     }
-
-    /// Whether `name` is taken.
-    pub fn contains(&self, name: &str) -> bool {
-        self.taken.contains(name)
-    }
 }
 
 #[cfg(test)]

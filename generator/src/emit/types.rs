@@ -89,6 +89,8 @@ pub fn file_rs(api: &Api, module: &str, defs: &[&TypeDef]) -> TokenStream {
             item
         }
     });
+    // A leading space, so it prints as `//! Types ...`.
+    let intro = format!(" {intro}");
     quote! {
         #![doc = #intro]
         #import
