@@ -219,7 +219,7 @@ fn names_a_place(e: &str) -> Result<(), &'static str> {
         .and_then(|(ext, r)| ["yaml", "json"].contains(&ext).then_some(r))
         .and_then(|r| r.split_once(": "))
         .and_then(|(n, _)| n.parse::<usize>().ok());
-    if !line.is_some_and(|n| n > 0) {
+    if line.is_none_or(|n| n == 0) {
         return Err("error without a line");
     }
     if !e.contains("not valid YAML") && !e.contains(": at /") {
