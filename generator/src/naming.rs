@@ -200,16 +200,4 @@ mod tests {
         let names: BTreeSet<&str> = ClientMethod::ALL.iter().map(|m| m.name()).collect();
         assert_eq!(names.len(), ClientMethod::ALL.len());
     }
-
-    #[test]
-    fn every_client_method_name_is_reserved() {
-        let mut accessors = Namespace::with_reserved(&ClientMethod::RESERVED);
-        for name in ClientMethod::ALL.map(ClientMethod::name) {
-            assert!(ClientMethod::RESERVED.contains(&name), "{name}");
-            assert_ne!(accessors.claim(name.into()), name, "a tag `{name}` would be a second `Client::{name}`");
-        }
-        for name in ["from", "clone", "fmt", "into", "try_into", "api"] {
-            assert!(ClientMethod::RESERVED.contains(&name), "{name}");
-        }
-    }
 }

@@ -18,10 +18,10 @@
 //!
 //! ```toml
 //! [dependencies]
-//! golden-client-methods = { path = "generated/golden-client-methods", default-features = false, features = ["builder_2", "new_2"] }
+//! golden-client-methods = { path = "generated/golden-client-methods", default-features = false, features = ["api_2", "builder_2"] }
 //! ```
 //!
-//! The features: one per group, named like its module and its `Client` accessor (`builder_2` for `client.builder_2()`); `all` for every one of them (the default). Every type stays at `golden_client_methods::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings. Four features are the runtime's, off by default: `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`), `redis` (a quota and OAuth2 tokens shared by several processes, see "Running several workers"), `hooks` (REST Hooks, see "Being told about changes") and `axum` (the hook receiver as an axum route).
+//! The features: one per group, named like its module and its `Client` accessor (`api_2` for `client.api_2()`); `all` for every one of them (the default). Every type stays at `golden_client_methods::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings. Four features are the runtime's, off by default: `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`), `redis` (a quota and OAuth2 tokens shared by several processes, see "Running several workers"), `hooks` (REST Hooks, see "Being told about changes") and `axum` (the hook receiver as an axum route).
 //!
 //! ## Use
 //!
@@ -31,7 +31,7 @@
 //!     let client = golden_client_methods::Client::builder()
 //!         .auth(golden_client_methods::Auth::api_key(std::env::var("KEAP_API_KEY").unwrap_or_default()))
 //!         .build()?; // sends to
-//!     let answer = client.new_2().get_new().send().await?;
+//!     let answer = client.api_2().get_api().send().await?;
 //!     println!("{answer:?}");
 //!     Ok(())
 //! }
@@ -394,7 +394,7 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_client_methods::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.new_2().get_new().send().await {
+//! match client.api_2().get_api().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(golden_client_methods::Error::Api(e)) if e.status == 404 => println!("not found: {}", e.raw),
 //!     Err(golden_client_methods::Error::QuotaExhausted { window, resets_at }) => {
@@ -477,14 +477,14 @@
 //!
 //! ```rust,no_run
 //! # async fn example(client: golden_client_methods::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! match client.new_2().get_new().send().await {
+//! match client.api_2().get_api().send().await {
 //!     Ok(answer) => println!("{answer:?}"),
 //!     Err(e) if e.is_not_found() => println!("gone"),
 //!     Err(e) if e.is_retryable() && !e.maybe_sent() => println!("not sent; try later: {e}"),
 //!     Err(e) if e.is_auth() => println!("check the credentials: {e}"),
 //!     Err(e) => println!("failed (request id {:?}): {e}", e.request_id()),
 //! }
-//! let answer = client.new_2().get_new().send_with_response().await?;
+//! let answer = client.api_2().get_api().send_with_response().await?;
 //! println!("HTTP {}, request id {:?}", answer.status(), answer.request_id());
 //! let body = answer.into_inner();
 //! # let _ = body;
@@ -783,12 +783,62 @@ impl Client {
         self.transport.raw(method, path)
     }
 
+    /// Operations tagged `Api`.
+    ///
+    /// Needs the crate feature `api_2` (on by default).
+    #[cfg(feature = "api_2")]
+    pub fn api_2(&self) -> api::Api2Api {
+        api::Api2Api {
+            client: self.clone(),
+        }
+    }
+
     /// Operations tagged `Builder`.
     ///
     /// Needs the crate feature `builder_2` (on by default).
     #[cfg(feature = "builder_2")]
     pub fn builder_2(&self) -> api::Builder2Api {
         api::Builder2Api {
+            client: self.clone(),
+        }
+    }
+
+    /// Operations tagged `Clone`.
+    ///
+    /// Needs the crate feature `clone_2` (on by default).
+    #[cfg(feature = "clone_2")]
+    pub fn clone_2(&self) -> api::Clone2Api {
+        api::Clone2Api {
+            client: self.clone(),
+        }
+    }
+
+    /// Operations tagged `Fmt`.
+    ///
+    /// Needs the crate feature `fmt_2` (on by default).
+    #[cfg(feature = "fmt_2")]
+    pub fn fmt_2(&self) -> api::Fmt2Api {
+        api::Fmt2Api {
+            client: self.clone(),
+        }
+    }
+
+    /// Operations tagged `From`.
+    ///
+    /// Needs the crate feature `from_2` (on by default).
+    #[cfg(feature = "from_2")]
+    pub fn from_2(&self) -> api::From2Api {
+        api::From2Api {
+            client: self.clone(),
+        }
+    }
+
+    /// Operations tagged `Into`.
+    ///
+    /// Needs the crate feature `into_2` (on by default).
+    #[cfg(feature = "into_2")]
+    pub fn into_2(&self) -> api::Into2Api {
+        api::Into2Api {
             client: self.clone(),
         }
     }
@@ -813,6 +863,16 @@ impl Client {
         }
     }
 
+    /// Operations tagged `Raw`.
+    ///
+    /// Needs the crate feature `raw_2` (on by default).
+    #[cfg(feature = "raw_2")]
+    pub fn raw_2(&self) -> api::Raw2Api {
+        api::Raw2Api {
+            client: self.clone(),
+        }
+    }
+
     /// Operations tagged `Tokens`.
     ///
     /// Needs the crate feature `tokens_2` (on by default).
@@ -829,6 +889,16 @@ impl Client {
     #[cfg(feature = "transport_2")]
     pub fn transport_2(&self) -> api::Transport2Api {
         api::Transport2Api {
+            client: self.clone(),
+        }
+    }
+
+    /// Operations tagged `TryInto`.
+    ///
+    /// Needs the crate feature `try_into_2` (on by default).
+    #[cfg(feature = "try_into_2")]
+    pub fn try_into_2(&self) -> api::TryInto2Api {
+        api::TryInto2Api {
             client: self.clone(),
         }
     }

@@ -68,8 +68,28 @@ impl Report {
     }
 }
 
+async fn api_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/api", client.api_2().get_api().send().await);
+}
+
 async fn builder_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/builder", client.builder_2().get_builder().send().await);
+}
+
+async fn clone_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/clone", client.clone_2().get_clone().send().await);
+}
+
+async fn fmt_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/fmt", client.fmt_2().get_fmt().send().await);
+}
+
+async fn from_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/from", client.from_2().get_from().send().await);
+}
+
+async fn into_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/into", client.into_2().get_into().send().await);
 }
 
 async fn new_2_operations(client: &Client, r: &mut Report) {
@@ -80,6 +100,10 @@ async fn quota_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/quota", client.quota_2().get_quota().send().await);
 }
 
+async fn raw_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/raw", client.raw_2().get_raw().send().await);
+}
+
 async fn tokens_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/tokens", client.tokens_2().list_tokens().send().await);
 }
@@ -88,12 +112,23 @@ async fn transport_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/transport", client.transport_2().get_transport().send().await);
 }
 
+async fn try_into_2_operations(client: &Client, r: &mut Report) {
+    r.check("GET", "/tryinto", client.try_into_2().get_try_into().send().await);
+}
+
 async fn every_operation(client: &Client, r: &mut Report) {
+    Box::pin(api_2_operations(client, r)).await;
     Box::pin(builder_2_operations(client, r)).await;
+    Box::pin(clone_2_operations(client, r)).await;
+    Box::pin(fmt_2_operations(client, r)).await;
+    Box::pin(from_2_operations(client, r)).await;
+    Box::pin(into_2_operations(client, r)).await;
     Box::pin(new_2_operations(client, r)).await;
     Box::pin(quota_2_operations(client, r)).await;
+    Box::pin(raw_2_operations(client, r)).await;
     Box::pin(tokens_2_operations(client, r)).await;
     Box::pin(transport_2_operations(client, r)).await;
+    Box::pin(try_into_2_operations(client, r)).await;
 }
 
 /// Operations no value the spec allows can call, and why.

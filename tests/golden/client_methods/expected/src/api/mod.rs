@@ -4,12 +4,47 @@
 //! tag's handle (`client.contact().get_contact(id)`) returning a request builder:
 //! set optional parameters, then `.send().await`.
 
+/// Operations tagged `Api`.
+#[cfg(feature = "api_2")]
+pub mod api_2;
+
+#[cfg(feature = "api_2")]
+pub use api_2::Api2Api;
+
 /// Operations tagged `Builder`.
 #[cfg(feature = "builder_2")]
 pub mod builder_2;
 
 #[cfg(feature = "builder_2")]
 pub use builder_2::Builder2Api;
+
+/// Operations tagged `Clone`.
+#[cfg(feature = "clone_2")]
+pub mod clone_2;
+
+#[cfg(feature = "clone_2")]
+pub use clone_2::Clone2Api;
+
+/// Operations tagged `Fmt`.
+#[cfg(feature = "fmt_2")]
+pub mod fmt_2;
+
+#[cfg(feature = "fmt_2")]
+pub use fmt_2::Fmt2Api;
+
+/// Operations tagged `From`.
+#[cfg(feature = "from_2")]
+pub mod from_2;
+
+#[cfg(feature = "from_2")]
+pub use from_2::From2Api;
+
+/// Operations tagged `Into`.
+#[cfg(feature = "into_2")]
+pub mod into_2;
+
+#[cfg(feature = "into_2")]
+pub use into_2::Into2Api;
 
 /// Operations tagged `New`.
 #[cfg(feature = "new_2")]
@@ -25,6 +60,13 @@ pub mod quota_2;
 #[cfg(feature = "quota_2")]
 pub use quota_2::Quota2Api;
 
+/// Operations tagged `Raw`.
+#[cfg(feature = "raw_2")]
+pub mod raw_2;
+
+#[cfg(feature = "raw_2")]
+pub use raw_2::Raw2Api;
+
 /// Operations tagged `Tokens`.
 #[cfg(feature = "tokens_2")]
 pub mod tokens_2;
@@ -38,3 +80,10 @@ pub mod transport_2;
 
 #[cfg(feature = "transport_2")]
 pub use transport_2::Transport2Api;
+
+/// Operations tagged `TryInto`.
+#[cfg(feature = "try_into_2")]
+pub mod try_into_2;
+
+#[cfg(feature = "try_into_2")]
+pub use try_into_2::TryInto2Api;

@@ -4,9 +4,9 @@
 //! typed expectations of every operation. See the guide's section "Testing your
 //! code" and [`runtime::testing`](crate::runtime::testing).
 //!
-//! Each operation has a function returning its expectation (`testing::builder_2::get_builder()`),
-//! a type naming it for the mock (`testing::builder_2::GetBuilder`) and, where it has
-//! parameters the mock reads, their struct, each field optional (`testing::builder_2::GetBuilderParams`).
+//! Each operation has a function returning its expectation (`testing::api_2::get_api()`),
+//! a type naming it for the mock (`testing::api_2::GetApi`) and, where it has
+//! parameters the mock reads, their struct, each field optional (`testing::api_2::GetApiParams`).
 
 pub use crate::runtime::testing::*;
 
@@ -23,9 +23,29 @@ impl MockClient for MockKeap {
     }
 }
 
+/// Expectations of the operations tagged `Api`.
+#[cfg(feature = "api_2")]
+pub mod api_2;
+
 /// Expectations of the operations tagged `Builder`.
 #[cfg(feature = "builder_2")]
 pub mod builder_2;
+
+/// Expectations of the operations tagged `Clone`.
+#[cfg(feature = "clone_2")]
+pub mod clone_2;
+
+/// Expectations of the operations tagged `Fmt`.
+#[cfg(feature = "fmt_2")]
+pub mod fmt_2;
+
+/// Expectations of the operations tagged `From`.
+#[cfg(feature = "from_2")]
+pub mod from_2;
+
+/// Expectations of the operations tagged `Into`.
+#[cfg(feature = "into_2")]
+pub mod into_2;
 
 /// Expectations of the operations tagged `New`.
 #[cfg(feature = "new_2")]
@@ -35,6 +55,10 @@ pub mod new_2;
 #[cfg(feature = "quota_2")]
 pub mod quota_2;
 
+/// Expectations of the operations tagged `Raw`.
+#[cfg(feature = "raw_2")]
+pub mod raw_2;
+
 /// Expectations of the operations tagged `Tokens`.
 #[cfg(feature = "tokens_2")]
 pub mod tokens_2;
@@ -42,3 +66,7 @@ pub mod tokens_2;
 /// Expectations of the operations tagged `transport`.
 #[cfg(feature = "transport_2")]
 pub mod transport_2;
+
+/// Expectations of the operations tagged `TryInto`.
+#[cfg(feature = "try_into_2")]
+pub mod try_into_2;
