@@ -1,6 +1,7 @@
-//! Helpers shared by the golden-file suite and the pinned-spec tests, the scripted HTTP
-//! server of the runtime tests ([`mock`]) and a scripted Keap for REST Hooks
-//! ([`scripted_keap`]).
+//! Helpers of the tests in this folder: the repository root and tree comparison of the
+//! pinned-spec tests, the scripted HTTP server of the runtime tests ([`mock`]), a scripted
+//! Keap for REST Hooks ([`scripted_keap`]) and a log-capturing subscriber ([`log_capture`]).
+//! (The golden-file suite is the generator's own test, `generator/tests/golden.rs`.)
 
 pub mod log_capture;
 pub mod mock;

@@ -1,5 +1,6 @@
 //! `generated/keap` must be exactly what the generator writes for the pinned spec, and
-//! generation must be deterministic.
+//! generation must be deterministic; what a spec change touches, and what the generated docs
+//! read like.
 
 use keapgen::{load, spec, Options};
 
