@@ -45,6 +45,45 @@ fn generation_is_deterministic() {
     assert_eq!(generate_pinned(), generate_pinned());
 }
 
+/// The spec with the keys of every map the generator reads in sorted order written in
+/// reverse: paths, schemas, parameters, responses, request bodies, security schemes.
+fn reordered(text: &str) -> String {
+    use serde_yaml::{Mapping, Value};
+    fn reverse(map: &mut Value) {
+        if let Value::Mapping(m) = map {
+            let entries: Vec<(Value, Value)> = std::mem::take(m).into_iter().collect();
+            *m = entries.into_iter().rev().collect::<Mapping>();
+        }
+    }
+    let mut doc: Value = serde_yaml::from_str(text).unwrap();
+    if let Some(paths) = doc.get_mut("paths") {
+        reverse(paths);
+    }
+    for part in ["schemas", "parameters", "responses", "requestBodies", "securitySchemes"] {
+        if let Some(map) = doc.get_mut("components").and_then(|c| c.get_mut(part)) {
+            reverse(map);
+        }
+    }
+    serde_yaml::to_string(&doc).unwrap()
+}
+
+#[test]
+fn the_order_of_paths_and_components_in_the_file_does_not_matter() {
+    // What `lower` promises: sorted iteration of the spec's maps. (A schema's properties and
+    // enum values keep the spec's order, which is the order its readers see.)
+    let text = std::fs::read_to_string(keapgen_tests::root().join("spec/keap-v2.yaml")).unwrap();
+    let again = reordered(&text);
+    assert_ne!(text.find("/v2/"), again.find("/v2/"), "the reordering moved something");
+    let gen = |text: String| {
+        let spec = load::parse(keapgen::diag::Source::new(None, text)).unwrap();
+        keapgen::generate(&spec, &Options::new("keap", "Keap API")).unwrap().files
+    };
+    let (one, other) = (gen(text), gen(again));
+    let differ: Vec<String> =
+        one.iter().filter(|(p, t)| other.get(*p) != Some(*t)).map(|(p, _)| p.display().to_string()).collect();
+    assert!(differ.is_empty(), "the key order of the file changed {differ:?}");
+}
+
 #[test]
 fn every_shared_spec_generates() {
     let dir = keapgen_tests::specs_dir();

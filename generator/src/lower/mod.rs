@@ -1,6 +1,8 @@
 //! Spec → model: resolves every `$ref`, names every type and operation, and decides how
-//! each parameter and body travels. Iterates the spec in sorted order so output never
-//! depends on the order of keys in the file.
+//! each parameter and body travels. Iterates paths and components in sorted order, so
+//! their order in the file never changes the output (`tests/pinned.rs` reverses it). A
+//! schema's properties and enum values keep the spec's order: that is the order its readers
+//! see, and names that collide after sanitising are numbered in it.
 //!
 //! This file holds the entry point, the reserved names and the `Lowerer` every step shares;
 //! each step has its file: `schemas`, `all_of`, `unions`, `operations`, `keap` (Keap's
