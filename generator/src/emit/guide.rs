@@ -643,10 +643,11 @@ fn features_section(apis: &[&Api], opts: &Options) -> String {
          The features: one per group, named like its module and its `Client` accessor (`{first}` for \
          `client.{first}()`){standalone}; `{all}` for every one of them (the default){others}. Every type stays at \
          `{krate}::types::Name`, and its docs say which features compile it. Each group alone, no group \
-         and all of them compile without warnings. Four features are the runtime's, off by default: \
+         and all of them compile without warnings. Five features are the runtime's, off by default: \
          `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`), `redis` (a quota and OAuth2 \
          tokens shared by several processes, see \"Running several workers\"), `hooks` (REST Hooks, see \
-         \"Being told about changes\") and `axum` (the hook receiver as an axum route).",
+         \"Being told about changes\"), `axum` (the hook receiver as an axum route) and `testing` (a \
+         mock Keap for your tests, see \"Testing your code\").",
         name = opts.crate_name,
         list = list.join(", "),
         all = api.umbrella,

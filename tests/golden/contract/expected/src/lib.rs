@@ -21,7 +21,7 @@
 //! golden-contract = { path = "generated/golden-contract", default-features = false, features = ["files", "pages"] }
 //! ```
 //!
-//! The features: one per group, named like its module and its `Client` accessor (`files` for `client.files()`); `all` for every one of them (the default). Every type stays at `golden_contract::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings. Four features are the runtime's, off by default: `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`), `redis` (a quota and OAuth2 tokens shared by several processes, see "Running several workers"), `hooks` (REST Hooks, see "Being told about changes") and `axum` (the hook receiver as an axum route).
+//! The features: one per group, named like its module and its `Client` accessor (`files` for `client.files()`); `all` for every one of them (the default). Every type stays at `golden_contract::types::Name`, and its docs say which features compile it. Each group alone, no group and all of them compile without warnings. Five features are the runtime's, off by default: `serde-tokens` (`Serialize` and `Deserialize` for `Tokens`), `redis` (a quota and OAuth2 tokens shared by several processes, see "Running several workers"), `hooks` (REST Hooks, see "Being told about changes"), `axum` (the hook receiver as an axum route) and `testing` (a mock Keap for your tests, see "Testing your code").
 //!
 //! ## Use
 //!
