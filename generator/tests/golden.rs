@@ -190,12 +190,32 @@ fn golden_cases() {
             }
         }
     }
+    failures.extend(unlocked(&cases));
     assert!(
         failures.is_empty(),
         "{}\n{} golden case(s) differ; if the change is intended, run `KEAPGEN_BLESS=1 cargo test -p keapgen --test golden` and review `git diff`",
         failures.join("\n"),
         failures.len()
     );
+}
+
+/// Golden crates `Cargo.lock` does not know yet, or still lists after their case became an
+/// error: blessing writes the crates, but only the next cargo command updates the lock file,
+/// and CI builds with `--locked`.
+fn unlocked(cases: &[PathBuf]) -> Vec<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap_or_default();
+    let fix = "run `cargo metadata --format-version 1 >/dev/null` (any cargo command) and commit Cargo.lock";
+    let mut out = Vec::new();
+    for case in cases {
+        let name = options(case).crate_name;
+        let locked = lock.contains(&format!("name = \"{name}\"\n"));
+        match (case.join("expected").exists(), locked) {
+            (true, false) => out.push(format!("{}: Cargo.lock does not list `{name}` yet: {fix}", case.display())),
+            (false, true) => out.push(format!("{}: Cargo.lock still lists `{name}`: {fix}", case.display())),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[test]
