@@ -63,7 +63,8 @@ pub trait Operation: Send + Sync + 'static {
     /// matches: fields left `None` match anything. Form and multipart fields, and objects
     /// spread over the query, are read from [`Call::raw`].
     type Params: Clone + fmt::Debug + Default + PartialEq + Send + Sync + 'static;
-    /// The JSON body ([`NoBody`] when the operation sends none, or sends a form).
+    /// The JSON body ([`NoBody`] when the operation sends none, or sends a form, multipart
+    /// or raw upload: match those with [`Expect::when`] on [`Call::raw`]).
     type Body: Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static;
     /// The success answer's value.
     type Response: Serialize + Send + Sync + 'static;
@@ -107,7 +108,8 @@ pub struct Call<O: Operation> {
     pub params: O::Params,
     /// Its JSON body, if it had one that decodes as the operation's body type.
     pub body: Option<O::Body>,
-    /// The request as received: method, path, query, headers (credentials hidden), bytes.
+    /// The request as received: method, path, query, headers, bytes (its `{:?}` hides
+    /// credentials; the fields hold them, for a test to check).
     pub raw: Received,
 }
 
@@ -143,8 +145,11 @@ type Predicate<O> = Box<dyn Fn(&Call<O>) -> bool + Send + Sync>;
 /// and hand it to [`MockKeap::expect`].
 ///
 /// Answers are given in order: each matched request takes the next one, and the last one is
-/// repeated. Without any, a `Json` operation answers `Default` (an empty object), an
-/// `Empty` one 204. By default an expectation must match at least one request.
+/// repeated (a retry of the client is a request like any other). Without any, the mock
+/// answers 200 with the JSON `{}` (204 and no body for an operation without a response
+/// body): a struct response reads as every field at its default; a list, text or bytes
+/// response needs [`respond`](Expect::respond). With [`pages`](Expect::pages), the pages
+/// are the answers. By default an expectation must match at least one request.
 #[must_use = "an expectation does nothing until given to `MockKeap::expect`"]
 pub struct Expect<O: Operation> {
     params: Option<O::Params>,
@@ -186,8 +191,9 @@ impl<O: Operation> Expect<O> {
         self
     }
 
-    /// Matches only requests whose JSON body holds every field `partial` sets, with the same
-    /// value (objects compare field by field, lists item by item and whole).
+    /// Matches only requests whose JSON body holds every field `partial` serialises, with the
+    /// same value (objects compare field by field, lists item by item and whole): the
+    /// optional fields you set, and every required field (set those to what your code sends).
     ///
     /// # Panics
     /// If `partial` does not serialise (a test bug, reported at once).
@@ -260,9 +266,11 @@ type PageRender = Box<dyn Fn(usize, Option<String>) -> Result<Vec<u8>, String> +
 impl<O: Listing> Expect<O> {
     /// Serves the listing as these pages, in order: page 1 answers a request without a page
     /// token (v2) or at offset 0 (v1); each page but the last carries the token of the next
-    /// (`next_page_token`) or its absolute URL (`next`, with the total `count`). A request
-    /// for a token or offset no page has is answered 400 with Keap's error body. No pages at
-    /// all is an empty listing: one empty page.
+    /// (`next_page_token`, the mock's `mock-page-2`, `mock-page-3`, ...) or its absolute URL
+    /// (`next`, with the total `count`). A request for a token or offset no page has is
+    /// answered 400 with Keap's error body. No pages at all is an empty listing: one empty
+    /// page. Answers given with `respond` or `answer` are not used; faults go in with
+    /// [`interrupt`](Expect::interrupt).
     ///
     /// The expectation then must match at least one request per page, unless a count was
     /// given (`times`, `at_least`, `at_most`, before or after).

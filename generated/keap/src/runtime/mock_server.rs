@@ -163,7 +163,7 @@ impl Answer {
         Answer::error(status, reason(status))
     }
 
-    /// Keap's 429 from its gateway: `{"fault": {"faultstring": "Rate limit quota violation",
+    /// Keap's 429 from its gateway: `{"fault": {"faultstring": "Rate limit quota violation. Quota limit exceeded.",
     /// ...}}`, without `Retry-After` (add one with [`retry_after`](Answer::retry_after)) and
     /// without quota headers (add them with [`header`](Answer::header), or let
     /// [`MockKeap::enforce_quota`] send real ones).
@@ -177,7 +177,7 @@ impl Answer {
         Answer::json(429, &body)
     }
 
-    /// Adds `Retry-After: <seconds>`.
+    /// Adds `Retry-After: <whole seconds>` (rounded down: 1.5 s sends `1`).
     pub fn retry_after(self, after: Duration) -> Answer {
         self.header("retry-after", &after.as_secs().to_string())
     }
@@ -392,8 +392,10 @@ impl MockKeap {
     /// Enforces a quota as Keap does, from now on: every answer carries Keap's quota headers
     /// (`x-keap-product-quota-*` for the day, `x-keap-product-throttle-*` for the minute,
     /// `x-keap-tenant-throttle-*` for the second), and a request over any window is answered
-    /// 429 with Keap's body, and `Retry-After` only if `retry_after` is set. Windows are
-    /// whole UTC seconds, minutes and days of tokio's clock.
+    /// 429 with Keap's body, and `Retry-After` only if `retry_after` is `true`. Windows are
+    /// whole UTC seconds, minutes and days of tokio's clock. A refused request never reaches
+    /// the expectations (it is not in their calls; [`throttled`](Self::throttled) counts
+    /// it); the token endpoint and requests refused for their credentials are not counted.
     pub fn enforce_quota(&self, quota: Quota, retry_after: bool) {
         *lock(&self.shared.quota) = Some(QuotaState { quota, retry_after, counts: Vec::new(), refused: 0 });
     }

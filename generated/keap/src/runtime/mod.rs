@@ -105,7 +105,7 @@ pub mod hooks {
 ///   and fails the test when dropped if a request was unexpected or an expectation unmet.
 /// - [`Expect`](testing::Expect) is one operation's expectation, typed by that operation
 ///   ([`Operation`](testing::Operation), written by keapgen for each): partial parameters
-///   and bodies, typed answers, pages with real tokens or offsets, interruptions.
+///   and bodies, typed answers, pages with page tokens or offsets, interruptions.
 /// - [`Answer`](testing::Answer): Keap's error bodies, its 429, slow answers, dropped
 ///   connections.
 /// - Keap's behaviour on demand: quotas with Keap's headers, an OAuth2 token endpoint that

@@ -657,39 +657,58 @@
 //!
 //! - `MockKeap::start().await` starts it inside a `#[tokio::test]`; `mock.client()` is a
 //!   `Client` pointed at it (with the mock's API key, Keap's default quota and retries), and
-//!   `mock.builder()` a builder to change first; `mock.base_url()` is for clients your
-//!   application builds itself.
+//!   `mock.builder()` a builder to change first (`let client: golden_json_input::Client =
+//!   mock.builder().retry(...).build()?`); `mock.base_url()` is for clients your application
+//!   builds itself.
 //! - `mock.expect(...)` takes one operation's expectation, from its function in
-//!   `testing::<group>` (each operation has one, named like its method): `.params(...)` matches
-//!   the parameters you set in its `...Params` struct (the others match anything), `.body(...)`
-//!   the body fields you set (a partial match), `.when(what, f)` anything else;
-//!   `.respond(value)` answers with the typed response, `.answer(Answer::...)` with a status and
-//!   Keap's error body (`Answer::error(404, "...")`), a 429 (`Answer::too_many_requests()`), a
-//!   slow answer (`.after(duration)`) or a dropped connection (`Answer::dropped()`). Answers are
-//!   given in order and the last repeats.
-//! - Counts: `.times(n)`, `.at_least(n)`, `.at_most(n)` (at least one unless said). A request no
-//!   expectation matches is answered 501 with the list of what was expected; the mock fails the
-//!   test when dropped if any request was unexpected or any count is unmet (`mock.verify()`
-//!   checks earlier). `expect` returns the calls it matched, as typed requests (`.all()`,
-//!   `.last()`, `.len()`: each call's `params`, `body` and `raw` request, credentials hidden).
-//! - Keap's behaviour on demand: `.pages([...])` serves a listing as pages with real page
-//!   tokens (v2) or offsets and a total `count` (v1), and `.interrupt(page, answer)` answers one
-//!   page request with a fault first; `mock.enforce_quota(Quota::api_key(), retry_after)` counts
-//!   requests as Keap does, sends its `x-keap-product-quota-*`, `x-keap-product-throttle-*` and
-//!   `x-keap-tenant-throttle-*` headers and answers 429 with Keap's body over quota;
-//!   `mock.oauth2(lifetime)` turns on OAuth2 and returns the first token pair, and its token
-//!   endpoint (`mock.token_url()`, for `Auth::oauth2(MockKeap::CLIENT_ID,
-//!   MockKeap::CLIENT_SECRET, tokens).token_url(...)`) rotates refresh tokens and refuses a
-//!   spent one with `invalid_grant`, as Keap does; `mock.serve_hooks()` serves the REST Hooks
-//!   endpoints (a subscription's create or verify sends the handshake to your receiver), and
-//!   `mock.deliver("contact.edit", ids).await` posts deliveries to it as Keap does, retrying and
-//!   deactivating as Keap does.
+//!   `testing::<group>` (v1's in `testing::v1::<group>`, with its `v1_<group>` feature), named
+//!   like its method. `.params(...)` matches the parameters you set in its `...Params` struct
+//!   (the others match anything; form and multipart fields are not in it), `.body(...)` the
+//!   fields the body you give serialises (a partial match: the optional fields you set, and
+//!   every required field), `.when(what, |call| ...)` anything else, `call.raw` included.
+//! - Answers: `.respond(value)` with the typed response (`.respond_status(201, value)`),
+//!   `.answer(Answer::...)` with a status and Keap's error body (`Answer::error(404, "...")`,
+//!   `Answer::status(500)`), a 429 (`Answer::too_many_requests()`, `.retry_after(...)`), any
+//!   JSON (`Answer::json(200, &value)`), a slow answer (`.after(duration)` on an `Answer`) or a
+//!   dropped connection (`Answer::dropped()`). Answers are given in order and the last repeats;
+//!   the client's retries are requests like any other, each taking the next answer. Without an
+//!   answer the mock sends 200 with `{}` (204 for an operation without a response body): a
+//!   list, text or bytes response needs `.respond`.
+//! - Matching and counts: expectations are tried in the order given, and the first that
+//!   matches takes the request, until `.times(n)` or `.at_most(n)` is used up; `.at_least(n)`
+//!   (at least one unless said). A request no expectation takes is answered 501 with the list
+//!   of what was expected (`mock.unexpected()`); when the mock is dropped it fails the test if
+//!   any request was unexpected or any count is unmet (`mock.verify()` and `mock.check()` say
+//!   it earlier; a test that panicked first skips it). `expect` returns the calls it took, as
+//!   typed requests (`.all()`, `.last()`, `.len()`: each call's `params`, `body` and `raw`
+//!   request, whose `{:?}` hides credentials); `mock.received()` is every request.
+//! - Listings: `.pages([...])` serves the list as pages, with page tokens the mock makes up
+//!   (`mock-page-2`, ...; v2) or offsets, absolute `next` URLs and a total `count` (v1), and
+//!   needs a request per page unless a count is given; `.interrupt(page, answer)` answers the
+//!   first request for that page with a fault.
+//! - Keap's behaviour on demand: `mock.enforce_quota(Quota::api_key(), true)` counts requests
+//!   as Keap does, sends its `x-keap-product-quota-*`, `x-keap-product-throttle-*` and
+//!   `x-keap-tenant-throttle-*` headers and answers 429 with Keap's body over quota (`true`:
+//!   with `Retry-After`); refused requests never reach the expectations, `mock.throttled()`
+//!   counts them. `mock.oauth2(lifetime)` turns on OAuth2 (from then on the mock's API key is
+//!   refused) and returns the first token pair, for
+//!   `Auth::oauth2(MockKeap::CLIENT_ID, MockKeap::CLIENT_SECRET, tokens).token_url(mock.token_url())`;
+//!   its token endpoint rotates refresh tokens and refuses a spent one with `invalid_grant`, as
+//!   Keap does (`mock.expire_access_tokens()`, `mock.refreshes()`). `mock.serve_hooks()` serves
+//!   the REST Hooks endpoints itself from then on (a create, a verify or a new hook URL sends
+//!   the handshake to your receiver; `mock.subscriptions()`), and
+//!   `mock.deliver("contact.edit", ids).await` posts deliveries to every `Verified`
+//!   subscription of that event in Keap's shape and batches, with Keap's four attempts but
+//!   milliseconds apart, and returns what happened (`DeliveryReport`).
 //!
-//! **Time.** The client keeps Keap's quota of 5 requests a second, and waits out 429s and
-//! backoffs, by tokio's clock: run tests under `#[tokio::test(start_paused = true)]` (tokio's
-//! `test-util` feature in your `[dev-dependencies]`) and the waits take no real time, or build
-//! the client with `mock.builder().quota(golden_json_input::Quota::unlimited())`. Clients of one mock with
-//! the same credentials share one quota, as with Keap; `.own_quota()` gives one its own.
+//! **Time.** The client keeps Keap's quota (5 requests a second, 120 a minute, 15,000 a day)
+//! and waits out 429s, `Retry-After` and backoffs, all by tokio's clock: run tests under
+//! `#[tokio::test(start_paused = true)]` (tokio's `test-util` feature in your
+//! `[dev-dependencies]`) and the waits take no real time. Keep what the test talks to (your hook
+//! receiver, say) on the test's runtime: paused time jumps ahead whenever the runtime is idle.
+//! Without paused time, `.quota(golden_json_input::Quota::unlimited())` on `mock.builder()` removes the
+//! pacing but not the waits after faults. Clients of one mock with the same credentials share
+//! one quota, as with Keap, and must agree on its limits; `.own_quota()` gives one its own.
 //!
 //!
 //! ## Regenerating
