@@ -36,8 +36,8 @@ pub fn mod_rs(apis: &[&Api], baked: bool) -> TokenStream {
     });
     // One of this crate's own operations names the three items (the likeliest group first,
     // as the guide picks them), so the example is true for every spec.
-    let mut ranked: Vec<&Tag> = apis[0].tags.values().filter(|t| !t.operations.is_empty()).collect();
-    ranked.sort_by_key(|t| (t.guide_rank, &t.module));
+    let ranked: Vec<&Tag> =
+        super::guide::ranked_tags(apis[0]).into_iter().filter(|t| !t.operations.is_empty()).collect();
     // `client()` is the generated `Client`'s, so it is written here: an inherent method where
     // the runtime is baked in, a trait where the mock is another crate's (the golden fixtures).
     let client_fn = if baked {
