@@ -132,6 +132,10 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
         let text = text.map_err(|e| Error::msg(format!("internal error: {path} is not valid Rust: {e}")))?;
         files.insert(PathBuf::from(path), format!("{header}\n{text}"));
     }
+    // The contract tests' fixed half, once for all of them.
+    if files.keys().any(|p| p.to_str().is_some_and(|p| p.starts_with("tests/contract"))) {
+        files.insert("tests/contract/harness.rs".into(), format!("{header}\n{}", templates::CONTRACT_HARNESS));
+    }
     if opts.example_programs {
         for (name, text) in templates::EXAMPLES {
             files.insert(PathBuf::from(format!("examples/{name}")), format!("{header}\n{text}"));

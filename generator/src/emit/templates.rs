@@ -58,6 +58,10 @@ pub(super) const TESTING_YOUR_CODE: &str = include_str!("../../../templates/guid
 /// `tests/example_programs.rs`.
 pub(super) const EXAMPLE_PROGRAMS_TEST: &str = include_str!("../../../templates/guide/example_programs.rs");
 
+/// The contract test's fixed half, beside each generated crate's `tests/contract*.rs` as
+/// `tests/contract/harness.rs` (tested in the runtime crate's `tests/contract_harness.rs`).
+pub(super) const CONTRACT_HARNESS: &str = include_str!("../../../templates/contract/harness.rs");
+
 /// The runtime crate's own manifest: its dependencies and features become the generated crate's.
 pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
 /// The generated crate's `Cargo.toml`, with `{name}`-style holes.

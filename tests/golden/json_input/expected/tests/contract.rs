@@ -4,69 +4,18 @@
 //! spec, against a Prism mock server of the same spec (`prism mock --dynamic`). Prism
 //! answers 400 or 422 to any request the spec does not allow, and sends random bodies
 //! that follow the response schemas, then with the spec's examples: all must decode.
-//! Lists fetch two pages.
+//! Lists fetch two pages. What a result must be is in `contract/harness.rs`.
 //! Ignored unless asked for: `.ci/run` starts Prism and runs it with `KEAP_PRISM_URL`.
 //! Calls every group, so it is compiled with all of them (the feature named below).
 
 #![cfg(feature = "all")]
 #![allow(deprecated)]
-use golden_json_input::{Auth, Client, Error, Quota, RetryPolicy};
+#[path = "contract/harness.rs"]
+mod harness;
 
-/// What every call did, over both passes.
-#[derive(Default)]
-struct Report {
-    /// Whether this pass asks Prism for random bodies.
-    dynamic: bool,
-    /// Every call of the first pass: (method, path).
-    calls: Vec<(&'static str, &'static str)>,
-    /// (method, path, what went wrong), from either pass.
-    failures: Vec<(&'static str, &'static str, String)>,
-    /// Calls whose random body Prism itself could not make (recursive schemas).
-    unmockable: Vec<(&'static str, &'static str)>,
-}
-
-impl Report {
-    fn check<T>(
-        &mut self,
-        method: &'static str,
-        path: &'static str,
-        result: Result<T, Error>,
-    ) {
-        let pass = if self.dynamic { "random body" } else { "example body" };
-        if self.dynamic {
-            self.calls.push((method, path));
-        }
-        match result {
-            Ok(_) => {}
-            Err(Error::PartlyFailed(_)) => {}
-            Err(
-                Error::Api(e),
-            ) if self.dynamic && e.status == 500
-                && e.raw.contains("prism/errors#UNKNOWN") => {
-                self.unmockable.push((method, path));
-            }
-            Err(Error::Api(e)) => {
-                let why = e.header("sl-violations").unwrap_or(&e.raw).to_string();
-                self.failures
-                    .push((method, path, format!("{pass}: HTTP {}: {why}", e.status)));
-            }
-            Err(e) => self.failures.push((method, path, format!("{pass}: {e}"))),
-        }
-    }
-
-    /// (called, passed) for GET, then for the other methods.
-    fn counts(&self) -> [(usize, usize); 2] {
-        let failed = |m: &str, p: &str| {
-            self.failures.iter().any(|(fm, fp, _)| (*fm, *fp) == (m, p))
-        };
-        let count = |get: bool| {
-            let calls = self.calls.iter().filter(|(m, _)| (*m == "GET") == get);
-            let called = calls.clone().count();
-            (called, called - calls.filter(|(m, p)| failed(m, p)).count())
-        };
-        [count(true), count(false)]
-    }
-}
+use golden_json_input::runtime;
+use golden_json_input::Client;
+use harness::*;
 
 async fn default_2_operations(client: &Client, r: &mut Report) {
     r.check("GET", "/ping", client.default_2().ping().send().await);
@@ -82,59 +31,13 @@ const LEFT_OUT: &[(&str, &str, &str)] = &[];
 /// Operations called with less than the test would send, for the spec's sake.
 const TOLERATED: &[(&str, &str, &str)] = &[];
 
-fn client(url: &str, prefer: &str) -> Client {
-    let mut headers = golden_json_input::runtime::reqwest::header::HeaderMap::new();
-    headers.insert("prefer", prefer.parse().expect("header"));
-    let http = golden_json_input::runtime::reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .expect("http client");
-    Client::builder()
-        .base_url(url)
-        .http_client(http)
-        .auth(Auth::bearer("prism"))
-        .quota(Quota::unlimited())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
 #[tokio::test]
 #[ignore = "needs a Prism mock server of this crate's spec at KEAP_PRISM_URL; `bash .ci/run` starts one"]
 async fn every_operation_against_prism() {
-    let url = std::env::var("KEAP_PRISM_URL")
-        .expect(
-            "set KEAP_PRISM_URL to a running `prism mock --dynamic` of this crate's spec",
-        );
-    let mut r = Report {
-        dynamic: true,
-        ..Report::default()
-    };
-    Box::pin(every_operation(&client(&url, "dynamic=true"), &mut r)).await;
+    let url = prism_url();
+    let mut r = Report::new();
+    Box::pin(every_operation(&client(&url, true), &mut r)).await;
     r.dynamic = false;
-    Box::pin(every_operation(&client(&url, "dynamic=false"), &mut r)).await;
-    for (method, path, why) in LEFT_OUT {
-        println!("left out: {method} {path}: {why}");
-    }
-    for (method, path, why) in TOLERATED {
-        println!("tolerated: {method} {path}: {why}");
-    }
-    for (method, path) in &r.unmockable {
-        println!(
-            "tolerated: {method} {path}: Prism could not make a random body (recursive schema); checked with the example body"
-        );
-    }
-    let [(get, get_ok), (other, other_ok)] = r.counts();
-    println!(
-        "contract: GET {get} called, {get_ok} passed; POST/PUT/PATCH/DELETE {other} called, {other_ok} passed; {} left out; {} tolerated (spec defects, Prism limits)",
-        LEFT_OUT.len(), TOLERATED.len() + r.unmockable.len()
-    );
-    let failures: Vec<String> = r
-        .failures
-        .iter()
-        .map(|(m, p, why)| format!("{m} {p}: {why}"))
-        .collect();
-    assert!(
-        failures.is_empty(), "{} calls failed:\n{}", failures.len(), failures.join("\n")
-    );
+    Box::pin(every_operation(&client(&url, false), &mut r)).await;
+    r.finish(LEFT_OUT, TOLERATED);
 }
