@@ -1,9 +1,57 @@
 //! The guide, written once as the README and the crate docs: the README template filled in
-//! with examples that call operations this spec really has.
+//! with examples that call operations this spec really has. The text is in `templates/`:
+//! `README.md.tmpl`, and `guide/sections.md` for the sections that depend on the spec; this
+//! file picks the operations and fills the holes.
 
-use super::templates::{strip_template_comment, README_TEMPLATE};
+use super::templates::{strip_template_comment, GUIDE_SECTIONS, README_TEMPLATE};
 use crate::model::{Api, BodyKind, Cursor, Operation, ParamIn, Prim, TypeKind, TypeRef};
 use crate::Options;
+
+/// Section `name` of `templates/guide/sections.md`: the lines after its `<!--@ name: ... -->`
+/// line up to the next such line, without the final line break.
+fn section(name: &str) -> &'static str {
+    let text = GUIDE_SECTIONS;
+    let start = text
+        .match_indices("<!--@ ")
+        .filter(|(i, _)| *i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .find(|(i, _)| text[i + 6..].starts_with(name) && text[i + 6 + name.len()..].starts_with(':'))
+        .and_then(|(i, _)| text[i..].find('\n').map(|end| i + end + 1))
+        .unwrap_or_else(|| panic!("templates/guide/sections.md has no section `{name}`"));
+    let end = text[start..].find("\n<!--@ ").map_or(text.len(), |e| start + e);
+    text[start..end].trim_end_matches('\n')
+}
+
+/// `template` with each `{hole}` named in `holes` replaced by its value, in one pass (a value
+/// is never searched for holes); other braces are left as they are.
+fn fill(template: &str, holes: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let hole = rest[1..].find('}').and_then(|close| holes.iter().find(|(name, _)| *name == &rest[1..=close]));
+        match hole {
+            Some((name, value)) => {
+                out.push_str(value);
+                rest = &rest[name.len() + 2..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `body` as a doc test that is compiled, not run, inside `async fn example(args)`.
+fn hidden(body: &str, args: &str) -> String {
+    format!("```rust,no_run\n# async fn example({args}) -> Result<(), Box<dyn std::error::Error>> {{\n{body}\n# Ok(())\n# }}\n```")
+}
+
+/// An operation of the spec, with the module of its group.
+type Pick<'a> = Option<(&'a str, &'a Operation)>;
 
 /// The guide: the README and the crate docs. Its code blocks are doc tests; each calls
 /// operations this spec really has, or is left out.
@@ -20,12 +68,12 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             .min_by_key(|(t, o)| (t.guide_rank, o.http_method != "GET", o.path.len()))
             .map(|(t, o)| (t.module.as_str(), o))
     };
-    let hidden = |body: &str, args: &str| {
-        format!(
-            "```rust,no_run\n# async fn example({args}) -> Result<(), Box<dyn std::error::Error>> {{\n{body}# Ok(())\n# }}\n```"
-        )
-    };
     let client_arg = format!("client: {krate}::Client");
+    let code = |name: &str, holes: &[(&str, &str)]| {
+        let mut holes = holes.to_vec();
+        holes.push(("crate", &krate));
+        hidden(&fill(section(name), &holes), &client_arg)
+    };
 
     let first_get = pick(&|o| o.http_method == "GET" && no_args(o));
     let use_example = first_get
@@ -36,128 +84,21 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             )
         })
         .unwrap_or_default();
-
-    let list_section = match pick(&|o| o.pagination.is_some() && no_args(o)) {
-        Some((m, o)) => {
-            let pg = o.pagination.as_ref().expect("picked for its pagination");
-            let size = ["page_size", "limit"]
-                .into_iter()
-                .find(|n| o.params.iter().any(|p| p.name == *n && !p.required))
-                .map(|n| format!(".{n}(100)"))
-                .unwrap_or_default();
-            let how = match pg.cursor {
-                Cursor::Token { .. } => "follow `next_page_token` until the server sends none",
-                Cursor::Offset { count_field: Some(_), .. } => {
-                    "move `offset` past the items received until the page's `count` of matches has been received"
-                }
-                Cursor::Offset { .. } => "move `offset` past the items received until a page comes back empty or short",
-            };
-            let code = hidden(
-                &format!(
-                    "let mut items = client.{m}().{op}(){size}.items();\n\
-                     while let Some(item) = items.next_item().await {{\n    println!(\"{{:?}}\", item?);\n}}\n\
-                     let every_one = client.{m}().{op}().items().all().await?; // or `.pages()`, page by page\n",
-                    op = o.method_name
-                ),
-                &client_arg,
-            );
-            format!(
-                "Every list streams its items (`.items()`) or pages (`.pages()`): they {how}, one \
-                 request per page, each within the quota. Setters keep `page_size` within the spec's \
-                 maximum.\n\n{code}\n\n`Items` and `Pages` are also `futures_core::Stream`s, for \
-                 `StreamExt` combinators."
-            )
-        }
-        None => "This spec has no list that pages.".to_string(),
-    };
-
+    let list_section = list_section(pick(&|o| o.pagination.is_some() && no_args(o)), &code);
     let filter_op = pick(&|o| {
         no_args(o)
             && o.params.iter().any(|p| p.api_name == "filter" && !p.required && p.ty == TypeRef::Prim(Prim::String))
     });
-    // The example's clauses use only fields its operation documents (Keap lists them as
-    // "- (Type) `name` ..." in the parameter's description).
-    let documented: Vec<(String, String)> = filter_op
-        .and_then(|(_, o)| o.params.iter().find(|p| p.api_name == "filter")?.doc.clone())
-        .map(|doc| filter_fields(&doc))
-        .unwrap_or_default();
-    let clause = |want: &dyn Fn(&str, &str) -> bool| documented.iter().find(|(n, line)| want(n, line));
-    // (code, what it writes), joined by `;` in the comments.
-    let mut clauses: Vec<(String, String)> = Vec::new();
-    if let Some((n, _)) = clause(&|_, line| line.contains("wildcard")) {
-        clauses.push((format!(".starts_with(\"{n}\", \"mary\")"), format!("{n}==mary*")));
-    }
-    if let Some((n, _)) = clause(&|n, _| n.ends_with("_time")) {
-        let code = format!(".eq(\"{n}\", std::time::SystemTime::now())");
-        clauses.push((code, format!("{n}==2026-01-01T00:00:00.000Z")));
-    }
-    if let Some((n, _)) = clause(&|_, line| line.contains("Set[")) {
-        clauses.push((format!(".any_of(\"{n}\", [1, 2, 3])"), format!("{n}==1,2,3")));
-    }
-    let filter_calls = match filter_op {
-        Some((m, o)) if !clauses.is_empty() => {
-            let raw = documented.first().map(|(n, _)| n.as_str()).unwrap_or("given_name");
-            let last = clauses.len() - 1;
-            let lines: Vec<String> = clauses
-                .iter()
-                .enumerate()
-                .map(|(i, (code, text))| {
-                    let (end, joined) = (if i == last { ";" } else { "" }, if i == 0 { "" } else { ";" });
-                    format!("{code}{end} // {joined}{text}")
-                })
-                .collect();
-            format!(
-                "let filter = {krate}::Filter::new()\n    {}\n\
-                 let page = client.{m}().{op}().filter(filter).send().await?;\n\
-                 let page = client.{m}().{op}().filter(\"{raw}==Mary\").send().await?; // the raw form\n",
-                lines.join("\n    "),
-                op = o.method_name
-            )
-        }
-        _ => format!(
-            "let filter = {krate}::Filter::new().starts_with(\"name\", \"mary\").any_of(\"id\", [1, 2, 3]);\n\
-             let text = filter.to_text()?; // name==mary*;id==1,2,3\n"
-        ),
-    };
-    let filter_section = format!(
-        "Keap's `filter` parameter is one string with its own grammar: `field==value` clauses \
-         joined by `;`, `>`, `<`, `>=`, `<=` on numbers and dates, a trailing `*` for a prefix, \
-         comma-separated lists. Each list operation's documentation names the fields its filter \
-         takes. `{krate}::Filter` writes it (the raw string works too) and never alters a value: \
-         one the grammar cannot carry fails the request (see below).\n\n{}",
-        hidden(&filter_calls, &client_arg)
-    );
-
+    let filter_section = fill(section("filter"), &[("crate", &krate), ("example", &filter_example(filter_op, &code))]);
     let update_section = match update_example(api, &krate) {
-        Some((m, o, code)) => format!(
-            "A Keap PATCH without `update_mask` replaces whole lists (email addresses, phone numbers, \
-             addresses) with what it is sent. Every update method here derives `update_mask` from the \
-             fields you set, so changing a name cannot wipe anything else; an explicit \
-             `.update_mask(...)` wins. Each such method's documentation says so \
-             (`client.{m}().{}`, for one).\n\n{}",
-            o.method_name,
-            hidden(&code, &client_arg)
-        ),
+        Some((m, o, body)) => {
+            let example = hidden(&body, &client_arg);
+            fill(section("update"), &[("m", m), ("op", &o.method_name), ("example", &example)])
+        }
         None => "This spec has no partial update with an `update_mask`.".into(),
     };
-
-    let error_section = first_get
-        .map(|(m, o)| {
-            hidden(
-                &format!(
-                    "match client.{m}().{}().send().await {{\n    \
-                     Ok(answer) => println!(\"{{answer:?}}\"),\n    \
-                     Err({krate}::Error::Api(e)) if e.status == 404 => println!(\"not found: {{}}\", e.raw),\n    \
-                     Err({krate}::Error::QuotaExhausted {{ window, resets_at }}) => {{\n        \
-                     println!(\"the {{window}} quota is used up until {{resets_at:?}}\")\n    }}\n    \
-                     Err(e) => return Err(e.into()), // its message says what happened and where\n}}\n",
-                    o.method_name
-                ),
-                &client_arg,
-            )
-        })
-        .unwrap_or_default();
-
+    let error_section =
+        first_get.map(|(m, o)| code("error_code", &[("m", m), ("op", &o.method_name)])).unwrap_or_default();
     let resume_example =
         match pick(&|o| no_args(o) && matches!(o.pagination.as_ref().map(|p| &p.cursor), Some(Cursor::Token { .. }))) {
             Some((m, o)) => {
@@ -165,118 +106,15 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
                     Cursor::Token { param, .. } => param.clone(),
                     Cursor::Offset { offset, .. } => offset.clone(),
                 };
-                hidden(
-                    &format!(
-                        "# let saved: Option<String> = None;\n\
-                     let mut list = client.{m}().{op}();\n\
-                     if let Some(token) = saved {{\n    \
-                     list = list.{token}(token); // resume a crashed export\n\
-                     }}\n\
-                     let mut items = list.items();\n\
-                     while let Some(item) = items.next_item().await {{\n    \
-                     match item {{\n        \
-                     Ok(item) => println!(\"{{item:?}}\"),\n        \
-                     // Save where to resume, then stop.\n        \
-                     Err(e) => return Err(format!(\"{{e}}; resume at {{:?}}\", items.resume()).into()),\n    \
-                     }}\n\
-                     }}\n",
-                        op = o.method_name
-                    ),
-                    &client_arg,
-                )
+                code("resume_code", &[("m", m), ("op", &o.method_name), ("token", &token)])
             }
             None => String::new(),
         };
-
-    let clear_example = update_example(api, &krate)
-        .and_then(|(m, o, _)| {
-            let um = o.update_mask.as_ref()?;
-            let mask = o.params.iter().find(|p| p.name == um.param)?;
-            let TypeRef::Named(enum_name) = &mask.ty else { return None };
-            let TypeKind::Enum { variants, integer: false } = &api.types.get(enum_name)?.kind else { return None };
-            let variant = variants.iter().find(|v| !um.unmaskable.contains(&v.api_name))?;
-            let TypeRef::Named(body_ty) = &o.body.as_ref()?.ty else { return None };
-            let mut args: Vec<String> =
-                o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, &krate)).collect();
-            let empty = format!("{krate}::types::{body_ty}::default()");
-            let call = if o.body.as_ref().is_some_and(|b| b.required) {
-                args.push(empty);
-                format!("({})", args.join(", "))
-            } else {
-                format!("({}).body({empty})", args.join(", "))
-            };
-            Some(hidden(
-                &format!(
-                    "// Empties `{wire}`, changes nothing else: {method} ...?{mask_wire}={wire}, no value sent.\n\
-                     client\n    \
-                     .{m}()\n    \
-                     .{op}{call}\n    \
-                     .{clear}([{krate}::types::{enum_name}::{variant}])\n    \
-                     .send()\n    \
-                     .await?;\n",
-                    wire = variant.api_name,
-                    method = o.http_method,
-                    mask_wire = mask.api_name,
-                    op = o.method_name,
-                    clear = um.clear_setter,
-                    variant = variant.name,
-                ),
-                &client_arg,
-            ))
-        })
-        .unwrap_or_default();
-
-    let classify_example = first_get
-        .map(|(m, o)| {
-            hidden(
-                &format!(
-                    "match client.{m}().{op}().send().await {{\n    \
-                     Ok(answer) => println!(\"{{answer:?}}\"),\n    \
-                     Err(e) if e.is_not_found() => println!(\"gone\"),\n    \
-                     Err(e) if e.is_retryable() && !e.maybe_sent() => println!(\"not sent; try later: {{e}}\"),\n    \
-                     Err(e) if e.is_auth() => println!(\"check the credentials: {{e}}\"),\n    \
-                     Err(e) => println!(\"failed (request id {{:?}}): {{e}}\", e.request_id()),\n\
-                     }}\n\
-                     let answer = client.{m}().{op}().send_with_response().await?;\n\
-                     println!(\"HTTP {{}}, request id {{:?}}\", answer.status(), answer.request_id());\n\
-                     let body = answer.into_inner();\n\
-                     # let _ = body;\n",
-                    op = o.method_name
-                ),
-                &client_arg,
-            )
-        })
-        .unwrap_or_default();
-
-    // `fields` names the response's fields by an enum: one call that compiles, one typo that
-    // does not.
-    let fields_section = pick(&|o| o.http_method == "GET" && o.params.iter().any(|p| p.exact))
-        .filter(|(_, o)| {
-            o.params.iter().filter(|p| p.required).all(|p| p.ty == TypeRef::Prim(Prim::String) || p.ty.is_id())
-        })
-        .and_then(|(m, o)| {
-            let p = o.params.iter().find(|p| p.exact)?;
-            let TypeRef::Named(e) = &p.ty else { return None };
-            let TypeKind::Enum { variants, .. } = &api.types.get(e)?.kind else { return None };
-            let v = variants.iter().min_by_key(|v| (v.api_name != "custom_fields", v.api_name.len()))?;
-            let args: Vec<String> =
-                o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, &krate)).collect();
-            let args = args.join(", ");
-            let call = |value: &str| {
-                format!("client.{m}().{op}({args}).{f}([{value}]).send().await?;\n", op = o.method_name, f = p.name)
-            };
-            let good = hidden(&call(&format!("{krate}::types::{e}::{}", v.name)), &client_arg);
-            // The good call's name, one letter off: `custom_field` for `custom_fields`.
-            let typo = v.api_name.strip_suffix('s').map_or_else(|| format!("{}s", v.api_name), str::to_string);
-            let bad = hidden(&call(&format!("{typo:?}")), &client_arg).replacen("rust,no_run", "rust,compile_fail", 1);
-            Some(format!(
-                "`.{f}(...)` asks for fields the server leaves out unless named; it takes the \
-                 response's field names as an enum (`{e}`), so a misspelt name does not compile. A \
-                 name this crate does not list goes in as `{e}::from(\"name\")`, written out.\n\n{good}\n\n{bad}",
-                f = p.name
-            ))
-        })
-        .unwrap_or_default();
+    let clear_example = clear_example(api, &krate, &code).unwrap_or_default();
+    let classify_example =
+        first_get.map(|(m, o)| code("classify_code", &[("m", m), ("op", &o.method_name)])).unwrap_or_default();
+    let fields_section =
+        fields_section(api, &krate, pick(&|o| o.http_method == "GET" && o.params.iter().any(|p| p.exact)), &code);
     // A call whose required arguments are ids or text, at least one an id: the Ids section
     // gives it another record's id, which must not compile.
     let id_call = pick(&|o| {
@@ -285,7 +123,7 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
             && required.iter().all(|p| p.ty.is_id() || p.ty == TypeRef::Prim(Prim::String))
             && !o.body.as_ref().is_some_and(|b| b.required)
     });
-    let ids_section = ids_section(apis, &krate, id_call, &hidden, &client_arg);
+    let ids_section = ids_section(apis, &krate, id_call, &code);
     let custom_fields_section = custom_fields_section(api, &krate);
     let features_section = features_section(apis, opts);
     let specs_section: String = apis[1..].iter().map(|a| spec_section(api, a, opts)).collect();
@@ -310,10 +148,129 @@ pub fn guide(apis: &[&Api], opts: &Options) -> String {
         .replace("{resume_example}", &resume_example)
         .replace("{clear_example}", &clear_example)
         .replace("{classify_example}", &classify_example)
-        .replace("{filter_wrong}", FILTER_WRONG)
-        .replace("{dates_wrong}", DATES_WRONG)
-        .replace("{refresh_wrong}", REFRESH_WRONG)
         .replace("{testing_example}", &testing_example(opts, &krate))
+}
+
+/// A section's code as a doc test: `code(name, holes)`.
+type Code<'a> = dyn Fn(&str, &[(&str, &str)]) -> String + 'a;
+
+/// "Lists": how the pager moves on, and a list read item by item.
+fn list_section(list: Pick, code: &Code) -> String {
+    let Some((m, o)) = list else { return "This spec has no list that pages.".to_string() };
+    let pg = o.pagination.as_ref().expect("picked for its pagination");
+    let size = ["page_size", "limit"]
+        .into_iter()
+        .find(|n| o.params.iter().any(|p| p.name == *n && !p.required))
+        .map(|n| format!(".{n}(100)"))
+        .unwrap_or_default();
+    let how = match pg.cursor {
+        Cursor::Token { .. } => "follow `next_page_token` until the server sends none",
+        Cursor::Offset { count_field: Some(_), .. } => {
+            "move `offset` past the items received until the page's `count` of matches has been received"
+        }
+        Cursor::Offset { .. } => "move `offset` past the items received until a page comes back empty or short",
+    };
+    let example = code("list_code", &[("m", m), ("op", &o.method_name), ("size", &size)]);
+    fill(section("list"), &[("how", how), ("example", &example)])
+}
+
+/// The filter example: on a list whose filter documents its fields, clauses that use only
+/// those (Keap lists them as "- (Type) `name` ..." in the parameter's description); else
+/// a filter written out.
+fn filter_example(filter_op: Pick, code: &Code) -> String {
+    let documented: Vec<(String, String)> = filter_op
+        .and_then(|(_, o)| o.params.iter().find(|p| p.api_name == "filter")?.doc.clone())
+        .map(|doc| filter_fields(&doc))
+        .unwrap_or_default();
+    let clause = |want: &dyn Fn(&str, &str) -> bool| documented.iter().find(|(n, line)| want(n, line));
+    // (code, what it writes), joined by `;` in the comments.
+    let mut clauses: Vec<(String, String)> = Vec::new();
+    if let Some((n, _)) = clause(&|_, line| line.contains("wildcard")) {
+        clauses.push((format!(".starts_with(\"{n}\", \"mary\")"), format!("{n}==mary*")));
+    }
+    if let Some((n, _)) = clause(&|n, _| n.ends_with("_time")) {
+        let code = format!(".eq(\"{n}\", std::time::SystemTime::now())");
+        clauses.push((code, format!("{n}==2026-01-01T00:00:00.000Z")));
+    }
+    if let Some((n, _)) = clause(&|_, line| line.contains("Set[")) {
+        clauses.push((format!(".any_of(\"{n}\", [1, 2, 3])"), format!("{n}==1,2,3")));
+    }
+    match filter_op {
+        Some((m, o)) if !clauses.is_empty() => {
+            let raw = documented.first().map(|(n, _)| n.as_str()).unwrap_or("given_name");
+            let last = clauses.len() - 1;
+            let lines: Vec<String> = clauses
+                .iter()
+                .enumerate()
+                .map(|(i, (code, text))| {
+                    let (end, joined) = (if i == last { ";" } else { "" }, if i == 0 { "" } else { ";" });
+                    format!("{code}{end} // {joined}{text}")
+                })
+                .collect();
+            let clauses = lines.join("\n    ");
+            code("filter_code", &[("m", m), ("op", &o.method_name), ("clauses", &clauses), ("raw", raw)])
+        }
+        _ => code("filter_code_plain", &[]),
+    }
+}
+
+/// Emptying one field of a partial update, when its mask is an enum of field names.
+fn clear_example(api: &Api, krate: &str, code: &Code) -> Option<String> {
+    let (m, o, _) = update_example(api, krate)?;
+    let um = o.update_mask.as_ref()?;
+    let mask = o.params.iter().find(|p| p.name == um.param)?;
+    let TypeRef::Named(enum_name) = &mask.ty else { return None };
+    let TypeKind::Enum { variants, integer: false } = &api.types.get(enum_name)?.kind else { return None };
+    let variant = variants.iter().find(|v| !um.unmaskable.contains(&v.api_name))?;
+    let TypeRef::Named(body_ty) = &o.body.as_ref()?.ty else { return None };
+    let mut args: Vec<String> = o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, krate)).collect();
+    let empty = format!("{krate}::types::{body_ty}::default()");
+    let call = if o.body.as_ref().is_some_and(|b| b.required) {
+        args.push(empty);
+        format!("({})", args.join(", "))
+    } else {
+        format!("({}).body({empty})", args.join(", "))
+    };
+    Some(code(
+        "clear_code",
+        &[
+            ("wire", &variant.api_name),
+            ("method", &o.http_method),
+            ("mask", &mask.api_name),
+            ("m", m),
+            ("op", &o.method_name),
+            ("call", &call),
+            ("clear", &um.clear_setter),
+            ("mask_type", enum_name),
+            ("variant", &variant.name),
+        ],
+    ))
+}
+
+/// "Fields": `fields` names the response's fields by an enum; one call that compiles, one
+/// typo that does not.
+fn fields_section(api: &Api, krate: &str, get: Pick, code: &Code) -> String {
+    let Some((m, o)) = get.filter(|(_, o)| {
+        o.params.iter().filter(|p| p.required).all(|p| p.ty == TypeRef::Prim(Prim::String) || p.ty.is_id())
+    }) else {
+        return String::new();
+    };
+    let Some(p) = o.params.iter().find(|p| p.exact) else { return String::new() };
+    let TypeRef::Named(e) = &p.ty else { return String::new() };
+    let Some(TypeKind::Enum { variants, .. }) = api.types.get(e).map(|t| &t.kind) else { return String::new() };
+    let Some(v) = variants.iter().min_by_key(|v| (v.api_name != "custom_fields", v.api_name.len())) else {
+        return String::new();
+    };
+    let args: Vec<String> = o.params.iter().filter(|p| p.required).map(|p| example_arg(&p.ty, krate)).collect();
+    let args = args.join(", ");
+    let call = |value: &str| {
+        code("fields_code", &[("m", m), ("op", &o.method_name), ("args", &args), ("f", &p.name), ("value", value)])
+    };
+    let good = call(&format!("{krate}::types::{e}::{}", v.name));
+    // The good call's name, one letter off: `custom_field` for `custom_fields`.
+    let typo = v.api_name.strip_suffix('s').map_or_else(|| format!("{}s", v.api_name), str::to_string);
+    let bad = call(&format!("{typo:?}")).replacen("rust,no_run", "rust,compile_fail", 1);
+    fill(section("fields"), &[("f", &p.name), ("e", e), ("good", &good), ("bad", &bad)])
 }
 
 /// The pinned crate's "Testing your code" example: the file its `tests/` runs, as it is
@@ -324,12 +281,7 @@ fn testing_example(opts: &Options, krate: &str) -> String {
     }
     let file = testing_your_code(krate);
     let code: Vec<&str> = file.lines().skip_while(|l| l.starts_with("//!")).collect();
-    format!(
-        "\nA sync that meets a 429 and a 500 in a three-page listing, tested in full. This is the \
-         crate's `tests/testing_your_code.rs`, run by `cargo test --features testing`:\n\n\
-         ```rust,ignore\n{}\n```\n",
-        code.join("\n")
-    )
+    format!("{}\n", fill(section("testing"), &[("code", &code.join("\n"))]))
 }
 
 /// The guide's test file, for a crate named `krate`.
@@ -337,41 +289,9 @@ pub(super) fn testing_your_code(krate: &str) -> String {
     super::templates::TESTING_YOUR_CODE.replace("keap::", &format!("{krate}::"))
 }
 
-const FILTER_WRONG: &str = "**Filters.** `Filter` never alters a value. A clause Keap's grammar cannot \
-express (a `;` anywhere, a value ending in `*`, which would match a prefix (use `starts_with`), a value \
-starting with `=`, a `,` inside an `any_of` item, an empty `any_of`, a field name with an operator \
-character, a `,` in a single value, which would make it a list, a date that does not parse) makes \
-`send()` fail with `Error::InvalidRequest` naming the clause, before anything is sent. Raw strings \
-are sent as written, unless they look percent-encoded: write operators as they are, since the \
-client percent-encodes the query, and text copied encoded from Keap's docs (`%3D%3D`, `%2A`) would \
-be encoded twice and match nothing, so it is refused too. Dates in filters are written as Keap's filter docs demand, \
-`2026-01-01T00:00:00.000Z`: pass a `SystemTime`, `DateTime` or `Timestamp`, not text.";
-
-const DATES_WRONG: &str = "**Dates.** `DateTime` keeps the server's text, so it has no `<`: the same \
-instant can be written many ways (`17:00:00Z`, `18:00:00+01:00`), and text order would lie. \
-Compare `.parse()` results, which order by instant. A `DateTime` made from a `SystemTime` or a \
-`Timestamp` is written `2026-01-01T00:00:00.000Z` (UTC, exactly three fraction digits; anything \
-below a millisecond is dropped).";
-
-const REFRESH_WRONG: &str = "**Refresh.** A token endpoint that cannot be reached, times out, or answers \
-5xx, 408 or 429 is retried within `RetryPolicy`; after that the request fails with `Error::Auth` of \
-kind `AuthErrorKind::Unavailable`, the tokens unchanged, and the next request tries again. A refused \
-refresh (400 `invalid_grant` or `invalid_request`, 401) is kind `Refused`. When an attempt may have \
-reached Keap but its answer was lost, Keap may have rotated the refresh token already; if the retry \
-is then refused, the kind is `ProbablyRotated` and the message says so. `e.needs_reauthorization()` \
-is true for those two: only then send the user through authorization again. A token store that fails \
-to save a new pair (after retries) fails the request that refreshed with kind `Store`; the new pair \
-stays in use, and `client.tokens()` returns it to save elsewhere.";
-
 /// The "Ids" section: what the id types are, how v1's and v2's convert (a doc test that runs),
 /// and a call given another record's id, which must not compile. Empty without typed ids.
-fn ids_section(
-    apis: &[&Api],
-    krate: &str,
-    id_call: Option<(&str, &Operation)>,
-    hidden: &dyn Fn(&str, &str) -> String,
-    client_arg: &str,
-) -> String {
+fn ids_section(apis: &[&Api], krate: &str, id_call: Pick, code: &Code) -> String {
     use heck::ToUpperCamelCase;
     let records = super::ids::records(apis);
     let Some(record) = records.iter().find(|r| **r == "contact").or(records.first()) else {
@@ -379,17 +299,7 @@ fn ids_section(
     };
     let marker = record.to_upper_camel_case();
     let id = format!("{marker}Id");
-    let convert = format!(
-        "```rust\n# fn example() -> Result<(), {krate}::ids::IdError> {{\n\
-         use {krate}::ids::{{{marker}, {id}, NumId}};\n\
-         let v2 = {id}::new(\"101\"); // REST v2: text\n\
-         let v1: NumId<{marker}> = NumId::try_from(&v2)?; // REST v1: a number\n\
-         assert_eq!(v1.get(), 101);\n\
-         assert_eq!({id}::from(v1), v2);\n\
-         assert!(v2 == \"101\");\n\
-         assert!(NumId::<{marker}>::try_from(&{id}::new(\"abc\")).is_err());\n\
-         # Ok(())\n# }}\n```"
-    );
+    let convert = fill(section("ids_convert"), &[("crate", krate), ("marker", &marker), ("id", &id)]);
     // The call given another record's id where its first id is due.
     let swapped = id_call
         .and_then(|(m, o)| {
@@ -397,40 +307,35 @@ fn ids_section(
             let first = required.iter().position(|p| p.ty.is_id())?;
             let TypeRef::Prim(Prim::Id { record: due, number }) = required[first].ty else { return None };
             let other = records.iter().find(|r| **r != due)?;
-            let call = |args: Vec<String>| {
-                format!("client.{m}().{op}({}).send().await?;\n", args.join(", "), op = o.method_name)
-            };
+            let call =
+                |args: Vec<String>| code("ids_call", &[("m", m), ("op", &o.method_name), ("args", &args.join(", "))]);
             let good: Vec<String> = required.iter().map(|p| example_arg(&p.ty, krate)).collect();
             let mut bad = good.clone();
             bad[first] = example_arg(&TypeRef::Prim(Prim::Id { record: other, number }), krate);
-            Some(format!(
-                "{}\n\nGiven {} {}'s id where {} {}'s is due, the same call does not compile:\n\n{}",
-                hidden(&call(good), client_arg),
-                article(other),
-                other.replace('_', " "),
-                article(due),
-                due.replace('_', " "),
-                hidden(&call(bad), client_arg).replacen("rust,no_run", "rust,compile_fail", 1)
+            Some(fill(
+                section("ids_swapped"),
+                &[
+                    ("good", &call(good)),
+                    ("other_a", article(other)),
+                    ("other", &other.replace('_', " ")),
+                    ("due_a", article(due)),
+                    ("due", &due.replace('_', " ")),
+                    ("bad", &call(bad).replacen("rust,no_run", "rust,compile_fail", 1)),
+                ],
             ))
         })
         .unwrap_or_default();
-    format!(
-        "## Ids\n\n\
-         Each kind of record whose ids the specs name has its own id type in `{krate}::ids`: \
-         `{id}` is `Id<{marker}>`, text, as REST v2 writes ids; `NumId<{marker}>` is a number, as \
-         REST v1 writes them. Parameters, bodies and responses use them, so another record's id, \
-         a title or a bare number cannot go where {a} {words}'s id is due: it does not compile. \
-         Types whose required fields share a type (two texts, two ids) are built from named \
-         fields, `new(TypeRequired {{ .. }})` or a struct literal, so those cannot swap either.\n\n\
-         Make an id from text (`{id}::new(\"101\")`) or a number (`{id}::from(101)`); read it with \
-         `as_str()` or `Display`; compare it with text (`id == \"101\"`). Decoding takes a number or \
-         text for any id, and refuses anything else naming the record. v1's and v2's ids of one \
-         record convert explicitly: `{id}::from(v1_id)` always, `NumId::<{marker}>::try_from(&v2_id)` \
-         when the text is a number (else `IdError`). A REST Hook delivers v1's numbers; a v2 call \
-         takes them as `{id}::from(n)`. Ids the specs do not tie to one record stay text or \
-         numbers.\n\n{convert}\n\n{swapped}",
-        a = article(record),
-        words = record.replace('_', " "),
+    fill(
+        section("ids"),
+        &[
+            ("crate", krate),
+            ("id", &id),
+            ("marker", &marker),
+            ("a", article(record)),
+            ("words", &record.replace('_', " ")),
+            ("convert", &convert),
+            ("swapped", &swapped),
+        ],
     )
 }
 
@@ -441,74 +346,9 @@ fn custom_fields_section(api: &Api, krate: &str) -> String {
     let Some((m, body, list, id_ty)) = super::custom_fields::guide_target(api) else { return String::new() };
     let id = example_arg(id_ty, krate);
     let words = m.replace('_', " ");
-    format!(
-        "## Custom fields\n\n\
-         Keap keeps each account's own data in custom fields, and its API names them by id. Here \
-         they are named as users know them, by label (`Favorite color`) or field name \
-         (`favoriteColor`), and each value is typed by its field's type. \
-         `client.{m}().custom_fields()` loads a record type's definitions (labels, field names, \
-         types, options) with one request and keeps them in the client and its clones: later \
-         calls send nothing. `reload_custom_fields()` forgets them, after fields are added, renamed \
-         or given options in Keap. A name that is unknown or that two fields share, a value of \
-         the wrong type, an option that is not one: each is `Error::CustomField` (its \
-         `kind()` says which), before anything is sent.\n\n\
-         ```rust,no_run\n\
-         # async fn example(client: {krate}::Client) -> Result<(), Box<dyn std::error::Error>> {{\n\
-         use {krate}::runtime::{{CustomValue, Date}};\n\
-         // Reads ask for `custom_fields` themselves: Keap leaves them out unless asked.\n\
-         let values = client.{m}().custom_field_values({id}).await?;\n\
-         if let Some(color) = values.get(\"Favorite color\")? {{\n    \
-         println!(\"{{:?}}\", color.as_text());\n\
-         }}\n\
-         // Writes check every name and value first; the other fields keep their values.\n\
-         client\n    \
-         .{m}()\n    \
-         .set_custom_fields(\n        \
-         {id},\n        \
-         [\n            \
-         (\"Favorite color\", CustomValue::from(\"Blue\")), // a dropdown: an option's label\n            \
-         (\"renewal\", Date::from(\"2027-01-31\").into()),   // by field name\n            \
-         (\"Seats\", CustomValue::from(12)),\n        \
-         ],\n    \
-         )\n    \
-         .await?;\n\
-         // Any body's `custom_fields`, from names and values:\n\
-         let fields = client.{m}().custom_fields().await?;\n\
-         let body = {krate}::types::{body} {{\n    \
-         {list}: Some(fields.write([(\"Seats\", 3)])?),\n    \
-         ..Default::default()\n\
-         }};\n\
-         # let _ = body;\n\
-         # Ok(())\n\
-         # }}\n\
-         ```\n\n\
-         `set_custom_fields` reads the {words}'s values first and sends the whole list with yours \
-         changed, since Keap's spec says a `custom_fields` list sent replaces the record's: two \
-         requests, and a change made elsewhere to another custom field in between is overwritten \
-         with the value read. To write several records, build the list with \
-         `fields.write_over(&record.{list}, changes)` from records you have read with their \
-         custom fields.\n\n\
-         Keap does not document what `content` holds for each type; this crate writes what its \
-         filter docs and public integrations use, and reads each form listed. A value that fits \
-         none fails `get` for that field (kind `Unreadable`, naming the value), never reads as \
-         nothing; `values.raw()` shows everything as sent. `get` on a record read without its \
-         custom fields fails too (kind `NotSent`).\n\n\
-         | Keap type | value | sent as | also read |\n\
-         |---|---|---|---|\n\
-         | `TEXT`, `TEXT_AREA`, `EMAIL`, `PHONE_NUMBER`, `WEBSITE`, `NAME`, `STATE`, `SOCIAL_SECURITY_NUMBER`, `DRILLDOWN` | `CustomValue::Text` (from `&str`, `String`) | a string | numbers, as text |\n\
-         | `WHOLE_NUMBER`, `YEAR`, `MONTH`, `DAY_OF_WEEK` | `Whole` (from `i64`, `i32`) | a number | `4.0`, `\"4\"` |\n\
-         | `DECIMAL_NUMBER`, `CURRENCY`, `PERCENT` | `Decimal` (an exact `Amount`; a `Whole` too) | a number (refused if a JSON number cannot carry it exactly) | numeric text |\n\
-         | `DATE` | `Date` (`YYYY-MM-DD`, checked) | `\"2027-01-31\"` | the text as sent |\n\
-         | `DATE_TIME` | `DateTime` (from `SystemTime`; text must parse) | `\"2027-01-31T09:00:00.000Z\"` | the text as sent |\n\
-         | `YES_NO` | `YesNo` (from `bool`) | `1` or `0` | `true`/`false`, `\"Yes\"`/`\"No\"`, `\"1\"`/`\"0\"` |\n\
-         | `DROPDOWN`, `RADIO` | an option's label (text or `Choice`; an id where no label matches) | the label | an option's id, as its label |\n\
-         | `LIST_BOX` | `CustomValue::choices([..])`, labels (one holding a `,` is refused) | the labels joined by `,` | a list, or text joined by `,`, each part an option |\n\
-         | `USER` | `Whole`, the user's id | a number | numeric text |\n\
-         | `USER_LIST_BOX` | `Users(vec![..])`, ids | the ids joined by `,` | a list, or text joined by `,` |\n\
-         | any other | `Raw(serde_json::Value)` | as given | as sent |\n\
-         \n\
-         `null` and `\"\"` read as no value (`None`); `CustomValue::Empty` empties a field of any \
-         type (sent as `null`)."
+    fill(
+        section("custom_fields"),
+        &[("m", m), ("crate", krate), ("id", &id), ("body", body), ("list", list), ("words", &words)],
     )
 }
 
@@ -552,7 +392,8 @@ fn example_arg(ty: &TypeRef, krate: &str) -> String {
     }
 }
 
-/// A partial update with a JSON body whose one string field is set, and the call.
+/// A partial update with a JSON body whose one string field is set, and the call (a doc
+/// test's body).
 fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operation, String)> {
     let (tag, op, body, field) = api
         .tags
@@ -582,19 +423,24 @@ fn update_example<'a>(api: &'a Api, krate: &str) -> Option<(&'a str, &'a Operati
         (true, false) => format!("({}, change)", args.join(", ")),
         (false, _) => format!("({}).body(change)", args.join(", ")),
     };
-    let code = format!(
-        "let change = {krate}::types::{body} {{ {f}: Some(\"Ada\".into()), ..Default::default() }};\n\
-         client.{m}().{op}{call}.send().await?; // {method} ...?{mask}={wire}\n",
-        f = field.name,
-        m = tag.module,
-        op = op.method_name,
-        method = op.http_method,
-        mask = op
-            .params
-            .iter()
-            .find(|p| Some(&p.name) == op.update_mask.as_ref().map(|m| &m.param))
-            .map_or("update_mask", |p| p.api_name.as_str()),
-        wire = field.api_name,
+    let mask = op
+        .params
+        .iter()
+        .find(|p| Some(&p.name) == op.update_mask.as_ref().map(|m| &m.param))
+        .map_or("update_mask", |p| p.api_name.as_str());
+    let code = fill(
+        section("update_code"),
+        &[
+            ("crate", krate),
+            ("body", body),
+            ("f", &field.name),
+            ("m", &tag.module),
+            ("op", &op.method_name),
+            ("call", &call),
+            ("method", &op.http_method),
+            ("mask", mask),
+            ("wire", &field.api_name),
+        ],
     );
     Some((tag.module.as_str(), op, code))
 }
@@ -764,4 +610,42 @@ fn spec_section(root: &Api, api: &Api, opts: &Options) -> String {
         groups = groups.join(", "),
         umbrella = api.umbrella,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_are_filled_once_and_other_braces_kept() {
+        let text = fill("{a} {{b}} {:?} {c", &[("a", "{b}"), ("b", "B")]);
+        assert_eq!(text, "{b} {B} {:?} {c", "a value is not searched for holes");
+    }
+
+    #[test]
+    fn a_section_ends_before_the_next() {
+        assert!(section("list_code").starts_with("let mut items"));
+        assert!(section("list_code").ends_with("page by page"), "{}", section("list_code"));
+        assert!(section("list").ends_with("combinators."), "no marker line in it");
+    }
+
+    /// A section the code never asks for is text nobody reads; one it asks for and the file
+    /// lacks panics at generation.
+    #[test]
+    fn every_section_is_used_and_every_use_exists() {
+        let code = include_str!("guide.rs");
+        let names: Vec<&str> = GUIDE_SECTIONS
+            .lines()
+            .filter_map(|l| l.strip_prefix("<!--@ ")?.split(':').next())
+            .collect();
+        assert!(names.len() > 10, "{names:?}");
+        for name in &names {
+            assert!(code.contains(&format!("\"{name}\"")), "section `{name}` of templates/guide/sections.md is unused");
+            assert!(!section(name).is_empty());
+        }
+        for used in code.split("section(\"").skip(1).chain(code.split("code(\"").skip(1)) {
+            let name = used.split('"').next().unwrap_or_default();
+            assert!(names.contains(&name), "guide.rs asks for section `{name}`, which sections.md lacks");
+        }
+    }
 }

@@ -68,6 +68,8 @@ pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo
 pub(super) const CARGO_TEMPLATE: &str = include_str!("../../../templates/Cargo.toml.tmpl");
 /// The guide (README and crate docs), with `{name}`-style holes.
 pub(super) const README_TEMPLATE: &str = include_str!("../../../templates/README.md.tmpl");
+/// The guide's sections that depend on the spec, with `{name}`-style holes.
+pub(super) const GUIDE_SECTIONS: &str = include_str!("../../../templates/guide/sections.md");
 
 /// Drops the template's leading comment lines (they describe the template, not the output).
 pub(super) fn strip_template_comment(text: &str) -> &str {
