@@ -3,9 +3,9 @@
 //! other spec (`client.v1()`); and the module of each other spec (`src/v1/mod.rs`), whose
 //! handle has one accessor per tag of that spec.
 
+use super::templates::CLIENT_METHODS;
 use super::{docs, features, guide::guide};
 use crate::model::Api;
-use crate::naming::ClientMethod;
 use crate::{Options, Runtime};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -46,55 +46,7 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
             }
         }
     });
-    let methods = ClientMethod::ALL.map(|m| {
-        let name = format_ident!("{}", m.name());
-        match m {
-            ClientMethod::New => {
-                let builder = format_ident!("{}", ClientMethod::Builder.name());
-                quote! {
-                    /// A client for [`DEFAULT_BASE_URL`] with default settings.
-                    pub fn #name() -> Result<Self, Error> {
-                        Self::#builder().build()
-                    }
-                }
-            }
-            ClientMethod::Builder => quote! {
-                /// A builder to set the base URL, timeout or HTTP client.
-                pub fn #name() -> ClientBuilder<Self> {
-                    ClientBuilder::new(DEFAULT_BASE_URL)
-                }
-            },
-            ClientMethod::Transport => quote! {
-                /// The transport every operation sends through.
-                pub fn #name(&self) -> &runtime::Transport {
-                    &self.transport
-                }
-            },
-            ClientMethod::Quota => quote! {
-                /// What each quota window (second, minute, day) has left, as the quota store
-                /// sees it (with a shared store, the whole fleet's). Fails only when a shared
-                /// store cannot be reached.
-                pub async fn #name(&self) -> Result<Vec<runtime::Budget>, Error> {
-                    self.transport.quota().await
-                }
-            },
-            ClientMethod::Tokens => quote! {
-                /// The OAuth2 token pair in use (the newest, saved or not); `None` for other
-                /// credentials.
-                pub fn #name(&self) -> Option<Tokens> {
-                    self.transport.tokens()
-                }
-            },
-            ClientMethod::Raw => quote! {
-                /// A call to any method and path (relative to the base URL), for what the spec
-                /// does not have yet, with this client's credentials, quota, retries, tracing
-                /// and errors: see [`RawRequest`](runtime::RawRequest).
-                pub fn #name(&self, method: runtime::Method, path: &str) -> runtime::RawRequest {
-                    self.transport.raw(method, path)
-                }
-            },
-        }
-    });
+    let methods = client_methods();
     let specs = apis[1..].iter().map(|a| {
         let m = format_ident!("{}", a.module.as_deref().unwrap_or_default());
         let doc = docs::paragraphs([
@@ -171,6 +123,19 @@ pub fn lib_rs(apis: &[&Api], opts: &Options) -> TokenStream {
     }
 }
 
+/// The items of `templates/root/client.rs`'s `impl Client`: the client's own methods.
+fn client_methods() -> Vec<syn::ImplItem> {
+    // The file is keapgen's own, compiled by the runtime crate's tests: it always parses.
+    let file: syn::File = syn::parse_str(CLIENT_METHODS).expect("templates/root/client.rs is Rust");
+    file.items
+        .into_iter()
+        .flat_map(|item| match item {
+            syn::Item::Impl(i) => i.items,
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// `src/<module>/mod.rs` of a spec below the crate's root: its docs, its `api` and `types`
 /// modules, and the handle `Client::<module>()` returns.
 pub fn module_rs(api: &Api) -> TokenStream {
@@ -232,5 +197,28 @@ pub fn module_rs(api: &Api) -> TokenStream {
         impl Api {
             #(#accessors)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::ClientMethod;
+
+    /// Accessors keep clear of `ClientMethod`'s names: the file must define exactly those.
+    #[test]
+    fn the_client_methods_are_the_names_accessors_avoid() {
+        let names: Vec<String> = client_methods()
+            .iter()
+            .filter_map(|item| match item {
+                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ClientMethod::ALL.map(|m| m.name().to_string()),
+            "templates/root/client.rs vs naming::ClientMethod"
+        );
     }
 }

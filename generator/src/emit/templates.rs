@@ -62,6 +62,10 @@ pub(super) const EXAMPLE_PROGRAMS_TEST: &str = include_str!("../../../templates/
 /// `tests/contract/harness.rs` (tested in the runtime crate's `tests/contract_harness.rs`).
 pub(super) const CONTRACT_HARNESS: &str = include_str!("../../../templates/contract/harness.rs");
 
+/// The generated `Client`'s own methods, in an `impl Client` (tested in the runtime crate's
+/// `tests/client_root.rs`).
+pub(super) const CLIENT_METHODS: &str = include_str!("../../../templates/root/client.rs");
+
 /// The runtime crate's own manifest: its dependencies and features become the generated crate's.
 pub(super) const RUNTIME_MANIFEST: &str = include_str!("../../../templates/Cargo.toml");
 /// The generated crate's `Cargo.toml`, with `{name}`-style holes.
