@@ -634,10 +634,8 @@ mod tests {
     #[test]
     fn every_section_is_used_and_every_use_exists() {
         let code = include_str!("guide.rs");
-        let names: Vec<&str> = GUIDE_SECTIONS
-            .lines()
-            .filter_map(|l| l.strip_prefix("<!--@ ")?.split(':').next())
-            .collect();
+        let names: Vec<&str> =
+            GUIDE_SECTIONS.lines().filter_map(|l| l.strip_prefix("<!--@ ")?.split(':').next()).collect();
         assert!(names.len() > 10, "{names:?}");
         for name in &names {
             assert!(code.contains(&format!("\"{name}\"")), "section `{name}` of templates/guide/sections.md is unused");

@@ -168,230 +168,250 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                 }
             }
         }
-        TypeKind::Enum { variants, integer } => {
-            let vs = variants.iter().map(|v| {
-                let vname = format_ident!("{}", v.name);
-                let text = if v.name.starts_with("Unknown") {
-                    format!("`{}`, a value the server sends (not [`Self::Unknown`])", v.api_name.replace('`', "'"))
+        TypeKind::Enum { variants, integer } => enum_def(doc, &name, variants, *integer),
+        TypeKind::Union { variants, discriminator } => union_def(doc, &name, variants, discriminator.as_deref()),
+        TypeKind::Struct { fields, additional } => struct_def(api, t, doc, &name, fields, additional.as_ref()),
+    }
+}
+
+/// A string or integer enum, with `Unknown` for values this version does not list.
+fn enum_def(
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    variants: &[crate::model::Variant],
+    integer: bool,
+) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let vname = format_ident!("{}", v.name);
+        let text = if v.name.starts_with("Unknown") {
+            format!("`{}`, a value the server sends (not [`Self::Unknown`])", v.api_name.replace('`', "'"))
+        } else {
+            format!("`{}`", v.api_name.replace('`', "'"))
+        };
+        let vdoc = docs::line_attr(&text);
+        quote!(#vdoc #vname,)
+    });
+    let table = variants.iter().map(|v| {
+        let vname = format_ident!("{}", v.name);
+        if integer {
+            let value = proc_macro2::Literal::i64_unsuffixed(v.api_name.parse().unwrap_or_default());
+            quote!((Self::#vname, #value))
+        } else {
+            let value = &v.api_name;
+            quote!((Self::#vname, #value))
+        }
+    });
+    if integer {
+        quote! {
+            #doc
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            pub enum #name {
+                #(#vs)*
+                /// A value this version of the crate does not list. Sent back as the
+                /// number it holds; the server may refuse it.
+                Unknown(i64),
+            }
+            impl #name {
+                /// Every value this version knows, with its wire form.
+                pub const VALUES: &[(Self, i64)] = &[#(#table),*];
+            }
+            crate::runtime::int_enum!(#name);
+        }
+    } else {
+        quote! {
+            #doc
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #name {
+                #(#vs)*
+                /// A value this version of the crate does not list, kept as received.
+                /// Sent back verbatim when encoded; the server may refuse it.
+                Unknown(String),
+            }
+            impl #name {
+                /// Every value this version knows, with its wire form.
+                pub const VALUES: &[(Self, &str)] = &[#(#table),*];
+            }
+            crate::runtime::string_enum!(#name);
+        }
+    }
+}
+
+/// A `oneOf`/`anyOf`: one variant per member, `Other` for a value matching none.
+fn union_def(
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    variants: &[crate::model::UnionVariant],
+    discriminator: Option<&str>,
+) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let vname = format_ident!("{}", v.name);
+        let vty = ty(&v.ty, true);
+        if v.boxed {
+            quote!(#vname(Box<#vty>),)
+        } else {
+            quote!(#vname(#vty),)
+        }
+    });
+    let wrap = |v: &crate::model::UnionVariant| {
+        let vname = format_ident!("{}", v.name);
+        if v.boxed {
+            quote!(|v| Self::#vname(Box::new(v)))
+        } else {
+            quote!(Self::#vname)
+        }
+    };
+    // Dispatch on the discriminator, else the first variant that decodes (as serde's
+    // `untagged` would); anything else is kept as `Other`.
+    let decode = match discriminator {
+        Some(prop) => {
+            let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+                let tags = &v.tags;
+                let wrap = wrap(v);
+                quote! {
+                    Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(#wrap).unwrap_or(Self::Other(value)),
+                }
+            });
+            quote! {
+                Ok(match value.get(#prop).and_then(serde_json::Value::as_str) {
+                    #(#arms)*
+                    _ => Self::Other(value),
+                })
+            }
+        }
+        None => {
+            let tries = variants.iter().map(|v| {
+                let wrap = wrap(v);
+                quote! {
+                    if let Ok(v) = serde_json::from_value(value.clone()).map(#wrap) {
+                        return Ok(v);
+                    }
+                }
+            });
+            quote!(#(#tries)* Ok(Self::Other(value)))
+        }
+    };
+    let encode = variants.iter().map(|v| {
+        let vname = format_ident!("{}", v.name);
+        quote!(Self::#vname(v) => v.serialize(s),)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#vs)*
+            /// A value matching none of the variants above, kept as it came.
+            Other(serde_json::Value),
+        }
+        impl Default for #name {
+            fn default() -> Self {
+                Self::Other(serde_json::Value::Null)
+            }
+        }
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#encode)*
+                    Self::Other(v) => v.serialize(s),
+                }
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                #decode
+            }
+        }
+    }
+}
+
+/// A struct with its constructor and serde impls.
+fn struct_def(
+    api: &Api,
+    t: &TypeDef,
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    fields: &[Field],
+    additional: Option<&TypeRef>,
+) -> TokenStream {
+    let fs = fields.iter().map(|f| field(api, f));
+    let extra_name = format_ident!("{}", extra_field_name(fields));
+    let extra = additional.as_ref().map(|t| {
+        let t = ty(t, true);
+        quote! {
+            /// Properties beyond the ones named above.
+            pub #extra_name: std::collections::BTreeMap<String, #t>,
+        }
+    });
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
+    let default = if required.is_empty() { quote!(Default,) } else { quote!() };
+    // Two required fields of one type (two texts, two contact ids) could swap places in
+    // a positional `new` and still compile, so such a type is built from named fields:
+    // a struct literal when every field is required, else `new({Type}Required { .. })`.
+    let arg_types: Vec<String> = required.iter().map(|f| ty(&f.ty, true).to_string()).collect();
+    let swappable = arg_types.iter().enumerate().any(|(i, t)| arg_types[..i].contains(t));
+    let all_required = fields.iter().all(|f| matches!(api.field_shape(f), FieldShape::Plain)) && additional.is_none();
+    let named = swappable.then(|| format!("{}Required", t.name)).filter(|n| !api.types.contains_key(n));
+    let ctor = match (&named, all_required) {
+        (_, true) if swappable => None,
+        (Some(args_name), false) => {
+            Some(required_ctor(api, t, fields, &required, args_name, additional.is_some().then_some(&extra_name)))
+        }
+        _ => (!required.is_empty()).then(|| {
+            // An id is taken as itself, so two ids or an id and a title cannot swap.
+            let args = required.iter().map(|f| {
+                let n = format_ident!("{}", f.name);
+                let t = ty(&f.ty, true);
+                if f.ty.is_id() {
+                    quote!(#n: #t)
                 } else {
-                    format!("`{}`", v.api_name.replace('`', "'"))
+                    quote!(#n: impl Into<#t>)
+                }
+            });
+            let inits = fields.iter().map(|f| {
+                let n = format_ident!("{}", f.name);
+                let value = match (f.boxed, f.ty.is_id()) {
+                    (true, _) => quote!(Box::new(#n.into())),
+                    (false, true) => quote!(#n),
+                    (false, false) => quote!(#n.into()),
                 };
-                let vdoc = docs::line_attr(&text);
-                quote!(#vdoc #vname,)
-            });
-            let table = variants.iter().map(|v| {
-                let vname = format_ident!("{}", v.name);
-                if *integer {
-                    let value = proc_macro2::Literal::i64_unsuffixed(v.api_name.parse().unwrap_or_default());
-                    quote!((Self::#vname, #value))
-                } else {
-                    let value = &v.api_name;
-                    quote!((Self::#vname, #value))
+                match api.field_shape(f) {
+                    FieldShape::Plain if f.ty.is_id() && !f.boxed => quote!(#n),
+                    FieldShape::Plain => quote!(#n: #value),
+                    FieldShape::RequiredOption => quote!(#n: Some(#value)),
+                    FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
                 }
             });
-            if *integer {
-                quote! {
-                    #doc
-                    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-                    pub enum #name {
-                        #(#vs)*
-                        /// A value this version of the crate does not list. Sent back as the
-                        /// number it holds; the server may refuse it.
-                        Unknown(i64),
-                    }
-                    impl #name {
-                        /// Every value this version knows, with its wire form.
-                        pub const VALUES: &[(Self, i64)] = &[#(#table),*];
-                    }
-                    crate::runtime::int_enum!(#name);
-                }
-            } else {
-                quote! {
-                    #doc
-                    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-                    pub enum #name {
-                        #(#vs)*
-                        /// A value this version of the crate does not list, kept as received.
-                        /// Sent back verbatim when encoded; the server may refuse it.
-                        Unknown(String),
-                    }
-                    impl #name {
-                        /// Every value this version knows, with its wire form.
-                        pub const VALUES: &[(Self, &str)] = &[#(#table),*];
-                    }
-                    crate::runtime::string_enum!(#name);
-                }
-            }
-        }
-        TypeKind::Union { variants, discriminator } => {
-            let vs = variants.iter().map(|v| {
-                let vname = format_ident!("{}", v.name);
-                let vty = ty(&v.ty, true);
-                if v.boxed {
-                    quote!(#vname(Box<#vty>),)
-                } else {
-                    quote!(#vname(#vty),)
-                }
-            });
-            let wrap = |v: &crate::model::UnionVariant| {
-                let vname = format_ident!("{}", v.name);
-                if v.boxed {
-                    quote!(|v| Self::#vname(Box::new(v)))
-                } else {
-                    quote!(Self::#vname)
-                }
-            };
-            // Dispatch on the discriminator, else the first variant that decodes (as serde's
-            // `untagged` would); anything else is kept as `Other`.
-            let decode = match discriminator {
-                Some(prop) => {
-                    let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
-                        let tags = &v.tags;
-                        let wrap = wrap(v);
-                        quote! {
-                            Some(#(#tags)|*) => serde_json::from_value(value.clone()).map(#wrap).unwrap_or(Self::Other(value)),
-                        }
-                    });
-                    quote! {
-                        Ok(match value.get(#prop).and_then(serde_json::Value::as_str) {
-                            #(#arms)*
-                            _ => Self::Other(value),
-                        })
-                    }
-                }
-                None => {
-                    let tries = variants.iter().map(|v| {
-                        let wrap = wrap(v);
-                        quote! {
-                            if let Ok(v) = serde_json::from_value(value.clone()).map(#wrap) {
-                                return Ok(v);
-                            }
-                        }
-                    });
-                    quote!(#(#tries)* Ok(Self::Other(value)))
-                }
-            };
-            let encode = variants.iter().map(|v| {
-                let vname = format_ident!("{}", v.name);
-                quote!(Self::#vname(v) => v.serialize(s),)
-            });
+            let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
             quote! {
-                #doc
-                #[derive(Clone, Debug, PartialEq)]
-                pub enum #name {
-                    #(#vs)*
-                    /// A value matching none of the variants above, kept as it came.
-                    Other(serde_json::Value),
-                }
-                impl Default for #name {
-                    fn default() -> Self {
-                        Self::Other(serde_json::Value::Null)
-                    }
-                }
-                impl serde::Serialize for #name {
-                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                        match self {
-                            #(#encode)*
-                            Self::Other(v) => v.serialize(s),
-                        }
-                    }
-                }
-                impl<'de> serde::Deserialize<'de> for #name {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                        #decode
+                impl #name {
+                    /// A value with the required fields set and the others empty.
+                    pub fn new(#(#args),*) -> Self {
+                        Self { #(#inits,)* #extra_init }
                     }
                 }
             }
+        }),
+    };
+    let doc = match (swappable, all_required) {
+        (true, true) => docs::paragraphs([
+            t.doc.as_deref().unwrap_or(""),
+            "Built with a struct literal naming every field: several of them share a type, so a \
+             positional constructor could swap them.",
+            &format!("Spec: `{}`", t.origin),
+            &label(api, &t.groups),
+        ]),
+        _ => doc,
+    };
+    let serde = struct_serde(api, t, fields, additional.is_some().then_some(&extra_name));
+    quote! {
+        #doc
+        #[derive(Clone, Debug, #default PartialEq)]
+        pub struct #name {
+            #(#fs)*
+            #extra
         }
-        TypeKind::Struct { fields, additional } => {
-            let fs = fields.iter().map(|f| field(api, f));
-            let extra_name = format_ident!("{}", extra_field_name(fields));
-            let extra = additional.as_ref().map(|t| {
-                let t = ty(t, true);
-                quote! {
-                    /// Properties beyond the ones named above.
-                    pub #extra_name: std::collections::BTreeMap<String, #t>,
-                }
-            });
-            let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
-            let default = if required.is_empty() { quote!(Default,) } else { quote!() };
-            // Two required fields of one type (two texts, two contact ids) could swap places in
-            // a positional `new` and still compile, so such a type is built from named fields:
-            // a struct literal when every field is required, else `new({Type}Required { .. })`.
-            let arg_types: Vec<String> = required.iter().map(|f| ty(&f.ty, true).to_string()).collect();
-            let swappable = arg_types.iter().enumerate().any(|(i, t)| arg_types[..i].contains(t));
-            let all_required =
-                fields.iter().all(|f| matches!(api.field_shape(f), FieldShape::Plain)) && additional.is_none();
-            let named = swappable.then(|| format!("{}Required", t.name)).filter(|n| !api.types.contains_key(n));
-            let ctor = match (&named, all_required) {
-                (_, true) if swappable => None,
-                (Some(args_name), false) => Some(required_ctor(
-                    api,
-                    t,
-                    fields,
-                    &required,
-                    args_name,
-                    additional.is_some().then_some(&extra_name),
-                )),
-                _ => (!required.is_empty()).then(|| {
-                    // An id is taken as itself, so two ids or an id and a title cannot swap.
-                    let args = required.iter().map(|f| {
-                        let n = format_ident!("{}", f.name);
-                        let t = ty(&f.ty, true);
-                        if f.ty.is_id() {
-                            quote!(#n: #t)
-                        } else {
-                            quote!(#n: impl Into<#t>)
-                        }
-                    });
-                    let inits = fields.iter().map(|f| {
-                        let n = format_ident!("{}", f.name);
-                        let value = match (f.boxed, f.ty.is_id()) {
-                            (true, _) => quote!(Box::new(#n.into())),
-                            (false, true) => quote!(#n),
-                            (false, false) => quote!(#n.into()),
-                        };
-                        match api.field_shape(f) {
-                            FieldShape::Plain if f.ty.is_id() && !f.boxed => quote!(#n),
-                            FieldShape::Plain => quote!(#n: #value),
-                            FieldShape::RequiredOption => quote!(#n: Some(#value)),
-                            FieldShape::Nullable | FieldShape::Optional => quote!(#n: None),
-                        }
-                    });
-                    let extra_init = additional.as_ref().map(|_| quote!(#extra_name: Default::default(),));
-                    quote! {
-                        impl #name {
-                            /// A value with the required fields set and the others empty.
-                            pub fn new(#(#args),*) -> Self {
-                                Self { #(#inits,)* #extra_init }
-                            }
-                        }
-                    }
-                }),
-            };
-            let doc = match (swappable, all_required) {
-                (true, true) => docs::paragraphs([
-                    t.doc.as_deref().unwrap_or(""),
-                    "Built with a struct literal naming every field: several of them share a type, so a \
-                     positional constructor could swap them.",
-                    &format!("Spec: `{}`", t.origin),
-                    &label(api, &t.groups),
-                ]),
-                _ => doc,
-            };
-            let serde = struct_serde(api, t, fields, additional.is_some().then_some(&extra_name));
-            quote! {
-                #doc
-                #[derive(Clone, Debug, #default PartialEq)]
-                pub struct #name {
-                    #(#fs)*
-                    #extra
-                }
-                #ctor
-                #serde
-            }
-        }
+        #ctor
+        #serde
     }
 }
 
