@@ -79,9 +79,21 @@ fn classification_of_the_fixture_changes() {
         ChangeKind::TypeAdded,
         ChangeKind::TypeRemoved,
         ChangeKind::TypeChanged,
+        ChangeKind::UnionVariantAdded,
+        ChangeKind::UnionVariantRemoved,
     ] {
         assert!(schemas.count(kind) > 0, "no {kind}");
     }
+    // As the compiler sees the generated crate: its structs take literals, so any new field
+    // breaks one that names every field; its enums and unions are `#[non_exhaustive]`, so a
+    // new value or variant breaks no match.
+    let breaking =
+        |kind: ChangeKind| schemas.changes.iter().filter(|c| c.kind == kind).map(|c| c.breaking).collect::<Vec<_>>();
+    let optional = schemas.changes.iter().find(|c| c.detail.contains("`email`")).unwrap();
+    assert!(optional.breaking, "an optional property added breaks an exhaustive literal: {optional:?}");
+    assert_eq!(breaking(ChangeKind::EnumValueAdded), [false]);
+    assert_eq!(breaking(ChangeKind::UnionVariantAdded), [false]);
+    assert_eq!(breaking(ChangeKind::UnionVariantRemoved), [true]);
     let json: serde_json::Value = serde_json::from_str(&schemas.to_json()).unwrap();
     assert_eq!(json["breaking"], true);
     assert_eq!(json["summary"]["enum-value-added"], 1);

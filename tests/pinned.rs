@@ -40,6 +40,32 @@ fn every_generated_doc_line_starts_with_a_space() {
     assert!(bare.is_empty(), "doc lines without a space after the marker:\n{}", bare.join("\n"));
 }
 
+/// `keapgen diff` calls a new enum value or union variant "not breaking": true only while
+/// no match outside the crate can be exhaustive.
+#[test]
+fn every_enum_of_values_is_non_exhaustive() {
+    let files = generate_pinned();
+    let (mut enums, mut open) = (0, Vec::new());
+    // The spec's types; the runtime's own enums change with keapgen, not with Keap.
+    let spec_types = |p: &std::path::Path| p.to_string_lossy().contains("types") && !p.starts_with("src/runtime");
+    for (path, text) in files.iter().filter(|(p, _)| spec_types(p)) {
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            // Id markers (`pub enum Contact {}`) have no values.
+            if !line.trim_start().starts_with("pub enum ") || line.ends_with("{}") {
+                continue;
+            }
+            enums += 1;
+            let attrs = lines[..n].iter().rev().take_while(|l| l.trim_start().starts_with("#["));
+            if !attrs.clone().any(|l| l.trim() == "#[non_exhaustive]") {
+                open.push(format!("{}:{}: {line}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(enums > 100, "only {enums} enums found");
+    assert!(open.is_empty(), "enums a new value would break:\n{}", open.join("\n"));
+}
+
 #[test]
 fn generation_is_deterministic() {
     assert_eq!(generate_pinned(), generate_pinned());

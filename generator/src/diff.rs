@@ -47,6 +47,10 @@ pub enum ChangeKind {
     EnumValueAdded,
     /// `enum-value-removed`
     EnumValueRemoved,
+    /// `union-variant-added`
+    UnionVariantAdded,
+    /// `union-variant-removed`
+    UnionVariantRemoved,
     /// `server-changed`
     ServerChanged,
 }
@@ -73,6 +77,8 @@ impl ChangeKind {
             ChangeKind::PropertyChanged => "property-changed",
             ChangeKind::EnumValueAdded => "enum-value-added",
             ChangeKind::EnumValueRemoved => "enum-value-removed",
+            ChangeKind::UnionVariantAdded => "union-variant-added",
+            ChangeKind::UnionVariantRemoved => "union-variant-removed",
             ChangeKind::ServerChanged => "server-changed",
         }
     }
@@ -185,6 +191,8 @@ impl Report {
             (ChangeKind::PropertyChanged, "properties changed"),
             (ChangeKind::EnumValueAdded, "enum values added"),
             (ChangeKind::EnumValueRemoved, "enum values removed"),
+            (ChangeKind::UnionVariantAdded, "union variants added"),
+            (ChangeKind::UnionVariantRemoved, "union variants removed"),
             (ChangeKind::ServerChanged, "servers changed"),
         ];
         for (kind, label) in kinds {
@@ -481,10 +489,13 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                         }
                     }
                 }
+                // Breaking even when optional: the struct's fields are public and it is not
+                // `#[non_exhaustive]` (literals with `..Default::default()` must keep working),
+                // so a literal that names every field no longer compiles.
                 for (p, g) in &nn {
                     if !o.contains_key(p) {
-                        let detail = format!("`{p}`: `{}`{}", g.ty, if g.required { " (required)" } else { "" });
-                        c.push(change(g.required, ChangeKind::PropertyAdded, &target, detail));
+                        let why = if g.required { " (required)" } else { " (a literal naming every field needs it)" };
+                        c.push(change(true, ChangeKind::PropertyAdded, &target, format!("`{p}`: `{}`{why}", g.ty)));
                     }
                 }
             }
@@ -494,12 +505,31 @@ fn diff_types(old: &Api, new: &Api, c: &mut Vec<Change>) {
                 for v in o.difference(&nn) {
                     c.push(change(true, ChangeKind::EnumValueRemoved, &target, format!("`{v}`")));
                 }
+                // Not breaking: generated enums are `#[non_exhaustive]`, so every match has a
+                // `_` arm already. What changes is where the value decodes.
                 for v in nn.difference(&o) {
                     c.push(change(
                         false,
                         ChangeKind::EnumValueAdded,
                         &target,
-                        format!("`{v}` (exhaustive matches need an arm)"),
+                        format!("`{v}` (decoded as its own variant now, no longer as `Unknown`)"),
+                    ));
+                }
+            }
+            (TypeKind::Union { variants: ov, .. }, TypeKind::Union { variants: nv, .. }) => {
+                let set = |v: &[crate::model::UnionVariant]| v.iter().map(|x| x.name.clone()).collect::<BTreeSet<_>>();
+                let (o, nn) = (set(ov), set(nv));
+                for v in o.difference(&nn) {
+                    c.push(change(true, ChangeKind::UnionVariantRemoved, &target, format!("`{v}`")));
+                }
+                // `#[non_exhaustive]` too; values that matched no variant (`Other`), or one
+                // listed earlier, may decode as the new one.
+                for v in nn.difference(&o) {
+                    c.push(change(
+                        false,
+                        ChangeKind::UnionVariantAdded,
+                        &target,
+                        format!("`{v}` (values may decode as it that decoded as `Other` or another variant)"),
                     ));
                 }
             }

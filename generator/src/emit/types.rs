@@ -205,10 +205,12 @@ fn enum_def(
         quote! {
             #doc
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#vs)*
                 /// A value this version of the crate does not list. Sent back as the
-                /// number it holds; the server may refuse it.
+                /// number it holds; the server may refuse it. A later version that lists
+                /// it decodes it as its own variant: match the variant, not this.
                 Unknown(i64),
             }
             impl #name {
@@ -221,10 +223,13 @@ fn enum_def(
         quote! {
             #doc
             #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#vs)*
                 /// A value this version of the crate does not list, kept as received.
-                /// Sent back verbatim when encoded; the server may refuse it.
+                /// Sent back verbatim when encoded; the server may refuse it. A later
+                /// version that lists it decodes it as its own variant: match the
+                /// variant, not this.
                 Unknown(String),
             }
             impl #name {
@@ -297,9 +302,11 @@ fn union_def(
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#vs)*
-            /// A value matching none of the variants above, kept as it came.
+            /// A value matching none of the variants above, kept as it came. A later
+            /// version with more variants may decode it as one of them.
             Other(serde_json::Value),
         }
         impl Default for #name {

@@ -435,6 +435,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateProgramResource {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AffiliateProgramResourceType {
     /// `EMAIL`
     Email,
@@ -443,7 +444,9 @@ pub enum AffiliateProgramResourceType {
     /// `PAGE`
     Page,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -842,13 +845,16 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAffiliateRequestStatus {
     /// `ACTIVE`
     Active,
     /// `INACTIVE`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -991,13 +997,16 @@ impl<'de> serde::Deserialize<'de> for CreateDefaultCommissionProgramRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateDefaultCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1171,13 +1180,16 @@ impl<'de> serde::Deserialize<'de> for CreateProductCommissionProgramRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1297,6 +1309,7 @@ impl<'de> serde::Deserialize<'de> for CreateProgramResourceRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProgramResourceRequestType {
     /// `EMAIL`
     Email,
@@ -1305,7 +1318,9 @@ pub enum CreateProgramResourceRequestType {
     /// `PAGE`
     Page,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1404,13 +1419,16 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionCommissionProgramRequest
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateSubscriptionCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1499,13 +1517,16 @@ impl<'de> serde::Deserialize<'de> for DefaultCommission {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DefaultCommissionPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2122,13 +2143,16 @@ impl<'de> serde::Deserialize<'de> for ProductCommission {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductCommissionPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2359,6 +2383,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestAffiliatePaymentPayType {
     /// `CASH`
     Cash,
@@ -2377,7 +2402,9 @@ pub enum RestAffiliatePaymentPayType {
     /// `REFUND`
     Refund,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2401,13 +2428,16 @@ crate::runtime::string_enum!(RestAffiliatePaymentPayType);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestAffiliateStatus {
     /// `ACTIVE`
     Active,
     /// `INACTIVE`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2519,13 +2549,16 @@ impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionCommissionPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2541,6 +2574,7 @@ crate::runtime::string_enum!(SubscriptionCommissionPayoutType);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -2549,7 +2583,9 @@ pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2566,13 +2602,16 @@ crate::runtime::string_enum!(UpdateAffiliateCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2585,6 +2624,7 @@ crate::runtime::string_enum!(UpdateAffiliateCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -2593,7 +2633,9 @@ pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2711,13 +2753,16 @@ impl<'de> serde::Deserialize<'de> for UpdateAffiliateRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAffiliateRequestStatus {
     /// `ACTIVE`
     Active,
     /// `INACTIVE`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2733,6 +2778,7 @@ crate::runtime::string_enum!(UpdateAffiliateRequestStatus);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAffiliateUpdateMaskItem {
     /// `contact_id`
     ContactId,
@@ -2755,7 +2801,9 @@ pub enum UpdateAffiliateUpdateMaskItem {
     /// `custom_fields`
     CustomFields,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2825,6 +2873,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCommissionProgramRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCommissionProgramResourceUpdateMaskItem {
     /// `title`
     Title,
@@ -2843,7 +2892,9 @@ pub enum UpdateCommissionProgramResourceUpdateMaskItem {
     /// `commission_program_ids`
     CommissionProgramIds,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2865,6 +2916,7 @@ crate::runtime::string_enum!(UpdateCommissionProgramResourceUpdateMaskItem);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCommissionProgramUpdateMaskItem {
     /// `name`
     Name,
@@ -2873,7 +2925,9 @@ pub enum UpdateCommissionProgramUpdateMaskItem {
     /// `priority`
     Priority,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2965,13 +3019,16 @@ impl<'de> serde::Deserialize<'de> for UpdateDefaultCommissionProgramRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateDefaultCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2987,6 +3044,7 @@ crate::runtime::string_enum!(UpdateDefaultCommissionProgramRequestPayoutType);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
     /// `percentage`
     Percentage,
@@ -3001,7 +3059,9 @@ pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
     /// `unused`
     Unused,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3117,13 +3177,16 @@ impl<'de> serde::Deserialize<'de> for UpdateProductCommissionProgramRequest {
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3139,6 +3202,7 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramRequestPayoutType);
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductCommissionProgramUpdateMaskItem {
     /// `percentage`
     Percentage,
@@ -3153,7 +3217,9 @@ pub enum UpdateProductCommissionProgramUpdateMaskItem {
     /// `unused`
     Unused,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3337,13 +3403,16 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionCommissionProgramRequest
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionCommissionProgramRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3359,6 +3428,7 @@ crate::runtime::string_enum!(UpdateSubscriptionCommissionProgramRequestPayoutTyp
 ///
 /// Needs the crate feature `affiliate` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
     /// `percentage`
     Percentage,
@@ -3373,7 +3443,9 @@ pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
     /// `unused`
     Unused,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

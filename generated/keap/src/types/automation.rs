@@ -192,6 +192,7 @@ impl<'de> serde::Deserialize<'de> for AddToAutomationSequenceResponse {
 ///
 /// Needs the crate feature `automation` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     /// `SUCCESS`
     Success,
@@ -202,7 +203,9 @@ pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     /// `FAILED`
     Failed,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -435,13 +438,16 @@ impl<'de> serde::Deserialize<'de> for AutomationLockStatus {
 ///
 /// Needs the crate feature `automation` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AutomationStatus {
     /// `PUBLISHED`
     Published,
     /// `DRAFT`
     Draft,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

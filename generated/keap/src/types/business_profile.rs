@@ -319,6 +319,7 @@ impl<'de> serde::Deserialize<'de> for UpdateBusinessProfileRequest {
 ///
 /// Needs the crate feature `business_profile` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateBusinessProfileUpdateMaskItem {
     /// `name`
     Name,
@@ -339,7 +340,9 @@ pub enum UpdateBusinessProfileUpdateMaskItem {
     /// `business_secondary_color`
     BusinessSecondaryColor,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -81,6 +81,7 @@ impl<'de> serde::Deserialize<'de> for AddContactsToSequenceResponse {
 ///
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
     /// `SUCCESS`
     Success,
@@ -91,7 +92,9 @@ pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
     /// `FAILED`
     Failed,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -295,6 +298,7 @@ impl<'de> serde::Deserialize<'de> for Goal {
 ///
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GoalType {
     /// `WebForm`
     WebForm,
@@ -347,7 +351,9 @@ pub enum GoalType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -489,6 +495,7 @@ impl<'de> serde::Deserialize<'de> for Item {
 ///
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ItemType {
     /// `Start`
     Start,
@@ -559,7 +566,9 @@ pub enum ItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -811,6 +820,7 @@ impl<'de> serde::Deserialize<'de> for RemoveContactsFromSequenceResponse {
 ///
 /// Needs the crate feature `campaign` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     /// `SUCCESS`
     Success,
@@ -819,7 +829,9 @@ pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     /// `FAILED`
     Failed,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -138,13 +138,16 @@ impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaRequest {
 ///
 /// Needs the crate feature `category_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CategoryDiscountCriteriaRequestType {
     /// `DATE_RANGE`
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -223,13 +226,16 @@ impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaResponse {
 ///
 /// Needs the crate feature `category_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CategoryDiscountCriteriaResponseType {
     /// `DATE_RANGE`
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -301,13 +307,16 @@ impl<'de> serde::Deserialize<'de> for CreateCategoryDiscountCriteria {
 ///
 /// Needs the crate feature `category_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCategoryDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
     /// `PROMO_CODE`
     PromoCode,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -509,6 +518,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCategoryDiscountRequest {
 ///
 /// Needs the crate feature `category_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCategoryDiscountUpdateMaskItem {
     /// `name`
     Name,
@@ -523,7 +533,9 @@ pub enum UpdateCategoryDiscountUpdateMaskItem {
     /// `product_category_ids`
     ProductCategoryIds,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -10,6 +10,7 @@ use super::*;
 ///
 /// Needs the crate feature `company` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CompanyField {
     /// `account_id`
     AccountId,
@@ -74,7 +75,9 @@ pub enum CompanyField {
     /// `website`
     Website,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -396,6 +399,7 @@ impl<'de> serde::Deserialize<'de> for ListCompanyTagsResponse {
 ///
 /// Needs the crate feature `company` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -404,7 +408,9 @@ pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -421,13 +427,16 @@ crate::runtime::string_enum!(UpdateCompanyCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `company` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCompanyCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -440,6 +449,7 @@ crate::runtime::string_enum!(UpdateCompanyCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `company` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCompanyCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -448,7 +458,9 @@ pub enum UpdateCompanyCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -662,6 +674,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyRequest {
 ///
 /// Needs the crate feature `company` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCompanyUpdateMaskItem {
     /// `id`
     Id,
@@ -726,7 +739,9 @@ pub enum UpdateCompanyUpdateMaskItem {
     /// `last_updated_by`
     LastUpdatedBy,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -346,6 +346,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactField {
     /// `account_id`
     AccountId,
@@ -428,7 +429,9 @@ pub enum ContactField {
     /// `website`
     Website,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -590,6 +593,7 @@ impl<'de> serde::Deserialize<'de> for ContactLinkType {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactSourceType {
     /// `SOURCE_TYPE_UNSPECIFIED`
     SourceTypeUnspecified,
@@ -616,7 +620,9 @@ pub enum ContactSourceType {
     /// `WEBFORM`
     Webform,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -729,6 +735,7 @@ impl<'de> serde::Deserialize<'de> for ContactUtmResponse {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactDuplicateOption {
     /// `Email`
     Email,
@@ -737,7 +744,9 @@ pub enum CreateContactDuplicateOption {
     /// `EmailAndNameAndCompany`
     EmailAndNameAndCompany,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1115,6 +1124,7 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateContactRequest {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateUpdateContactRequestSourceType {
     /// `SOURCE_TYPE_UNSPECIFIED`
     SourceTypeUnspecified,
@@ -1141,7 +1151,9 @@ pub enum CreateUpdateContactRequestSourceType {
     /// `WEBFORM`
     Webform,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1547,6 +1559,7 @@ impl<'de> serde::Deserialize<'de> for OriginRequest {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -1555,7 +1568,9 @@ pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1572,13 +1587,16 @@ crate::runtime::string_enum!(UpdateContactCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateContactCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1630,13 +1648,16 @@ impl<'de> serde::Deserialize<'de> for UpdateContactLinkTypeRequest {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateContactLinkTypeUpdateMaskItem {
     /// `name`
     Name,
     /// `max_links`
     MaxLinks,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1652,6 +1673,7 @@ crate::runtime::string_enum!(UpdateContactLinkTypeUpdateMaskItem);
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateContactUpdateMaskItem {
     /// `addresses`
     Addresses,
@@ -1736,7 +1758,9 @@ pub enum UpdateContactUpdateMaskItem {
     /// `last_updated_by`
     LastUpdatedBy,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

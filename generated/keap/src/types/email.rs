@@ -187,6 +187,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailSentRequest {
 ///
 /// Needs the crate feature `email` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailSentRequestOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -197,7 +198,9 @@ pub enum CreateEmailSentRequestOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -722,6 +725,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateError {
 ///
 /// Needs the crate feature `email` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -732,7 +736,9 @@ pub enum EmailSentOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -917,6 +923,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentWithContent {
 ///
 /// Needs the crate feature `email` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentWithContentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -927,7 +934,9 @@ pub enum EmailSentWithContentOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1060,6 +1069,7 @@ impl<'de> serde::Deserialize<'de> for EmailTemplate {
 ///
 /// Needs the crate feature `email` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailTemplateContentType {
     /// `TEXT`
     Text,
@@ -1068,7 +1078,9 @@ pub enum EmailTemplateContentType {
     /// `MULTIPART`
     Multipart,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1186,6 +1198,7 @@ impl<'de> serde::Deserialize<'de> for EmailTemplateSummary {
 ///
 /// Needs the crate feature `email` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailTemplateSummaryContentType {
     /// `TEXT`
     Text,
@@ -1194,7 +1207,9 @@ pub enum EmailTemplateSummaryContentType {
     /// `MULTIPART`
     Multipart,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

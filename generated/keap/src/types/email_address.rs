@@ -133,6 +133,7 @@ impl<'de> serde::Deserialize<'de> for RestEmailAddressStatus {
 ///
 /// Needs the crate feature `email_address` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestEmailAddressStatusStatus {
     /// `UNENGAGED_MARKETABLE`
     UnengagedMarketable,
@@ -169,7 +170,9 @@ pub enum RestEmailAddressStatusStatus {
     /// `DEACTIVATED`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -113,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for FileMetadata {
 ///
 /// Needs the crate feature `files` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileMetadataCategory {
     /// `ATTACHMENTS`
     Attachments,
@@ -133,7 +134,9 @@ pub enum FileMetadataCategory {
     /// `FUNNEL`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -158,6 +161,7 @@ crate::runtime::string_enum!(FileMetadataCategory);
 ///
 /// Needs the crate feature `files` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileMetadataFileBoxType {
     /// `APPLICATION`
     Application,
@@ -194,7 +198,9 @@ pub enum FileMetadataFileBoxType {
     /// `BRANDING_CENTER_LOGO`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -264,6 +270,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponse {
 ///
 /// Needs the crate feature `files` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFileUpdateMaskItem {
     /// `file`
     File,
@@ -272,7 +279,9 @@ pub enum UpdateFileUpdateMaskItem {
     /// `is_public`
     IsPublic,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

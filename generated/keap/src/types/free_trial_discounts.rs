@@ -115,13 +115,16 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateFreeTrialDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -139,6 +142,7 @@ crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaOperator);
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateFreeTrialDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -151,7 +155,9 @@ pub enum CreateFreeTrialDiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -444,13 +450,16 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FreeTrialDiscountCriteriaResponseOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -468,6 +477,7 @@ crate::runtime::string_enum!(FreeTrialDiscountCriteriaResponseOperator);
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FreeTrialDiscountCriteriaResponseType {
     /// `DATE_RANGE`
     DateRange,
@@ -480,7 +490,9 @@ pub enum FreeTrialDiscountCriteriaResponseType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -672,13 +684,16 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFreeTrialDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -696,6 +711,7 @@ crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaOperator);
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFreeTrialDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -708,7 +724,9 @@ pub enum UpdateFreeTrialDiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -796,6 +814,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountRequest {
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFreeTrialDiscountUpdateMaskItem {
     /// `name`
     Name,
@@ -810,7 +829,9 @@ pub enum UpdateFreeTrialDiscountUpdateMaskItem {
     /// `criteria`
     Criteria,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

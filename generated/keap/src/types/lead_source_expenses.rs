@@ -127,6 +127,7 @@ impl<'de> serde::Deserialize<'de> for UpdateLeadSourceExpenseRequest {
 ///
 /// Needs the crate feature `lead_source_expenses` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateLeadSourceExpenseUpdateMaskItem {
     /// `title`
     Title,
@@ -137,7 +138,9 @@ pub enum UpdateLeadSourceExpenseUpdateMaskItem {
     /// `incurred_time`
     IncurredTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -286,6 +286,7 @@ impl<'de> serde::Deserialize<'de> for ListLeadSourceRecurringExpensesResponse {
 ///
 /// Needs the crate feature `lead_source_recurring_expenses` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateLeadSourceRecurringExpenseUpdateMaskItem {
     /// `title`
     Title,
@@ -298,7 +299,9 @@ pub enum UpdateLeadSourceRecurringExpenseUpdateMaskItem {
     /// `end_time`
     EndTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -98,13 +98,16 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceRequest {
 ///
 /// Needs the crate feature `lead_sources` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateLeadSourceRequestStatus {
     /// `ACTIVE`
     Active,
     /// `INACTIVE`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -233,13 +236,16 @@ impl<'de> serde::Deserialize<'de> for LeadSource {
 ///
 /// Needs the crate feature `lead_sources` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LeadSourceStatus {
     /// `ACTIVE`
     Active,
     /// `INACTIVE`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -295,6 +301,7 @@ impl<'de> serde::Deserialize<'de> for ListLeadSourcesResponse {
 ///
 /// Needs the crate feature `lead_sources` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateLeadSourceUpdateMaskItem {
     /// `name`
     Name,
@@ -315,7 +322,9 @@ pub enum UpdateLeadSourceUpdateMaskItem {
     /// `lead_source_category_id`
     LeadSourceCategoryId,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

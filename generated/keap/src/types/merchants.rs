@@ -55,6 +55,7 @@ impl<'de> serde::Deserialize<'de> for ListMerchantAccountResponse {
 ///
 /// Needs the crate feature `merchants` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListMerchantAccountResponseType {
     /// `PAYPAL`
     Paypal,
@@ -71,7 +72,9 @@ pub enum ListMerchantAccountResponseType {
     /// `KEAP_PAY`
     KeapPay,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

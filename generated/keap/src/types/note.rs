@@ -257,6 +257,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetNoteResponseField {
     /// `assigned_to_user`
     AssignedToUser,
@@ -283,7 +284,9 @@ pub enum GetNoteResponseField {
     /// `update_time`
     UpdateTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -500,6 +503,7 @@ impl<'de> serde::Deserialize<'de> for Note {
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NoteField {
     /// `assigned_to_user`
     AssignedToUser,
@@ -526,7 +530,9 @@ pub enum NoteField {
     /// `update_time`
     UpdateTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -621,6 +627,7 @@ impl<'de> serde::Deserialize<'de> for NoteTemplate {
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -629,7 +636,9 @@ pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -646,13 +655,16 @@ crate::runtime::string_enum!(UpdateNoteCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -867,6 +879,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteResponseField {
     /// `assigned_to_user`
     AssignedToUser,
@@ -893,7 +906,9 @@ pub enum UpdateNoteResponseField {
     /// `update_time`
     UpdateTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -919,6 +934,7 @@ crate::runtime::string_enum!(UpdateNoteResponseField);
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteUpdateMaskItem {
     /// `contact_id`
     ContactId,
@@ -935,7 +951,9 @@ pub enum UpdateNoteUpdateMaskItem {
     /// `custom_fields`
     CustomFields,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -956,6 +974,7 @@ crate::runtime::string_enum!(UpdateNoteUpdateMaskItem);
 ///
 /// Needs the crate feature `note` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNotesCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -964,7 +983,9 @@ pub enum UpdateNotesCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -121,6 +121,7 @@ impl<'de> serde::Deserialize<'de> for ChecklistItem {
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOpportunityFieldsItem {
     /// `custom_fields`
     CustomFields,
@@ -141,7 +142,9 @@ pub enum CreateOpportunityFieldsItem {
     /// `stage_entrance_time`
     StageEntranceTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -467,6 +470,7 @@ impl<'de> serde::Deserialize<'de> for CustomField {
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetOpportunityFieldsItem {
     /// `custom_fields`
     CustomFields,
@@ -487,7 +491,9 @@ pub enum GetOpportunityFieldsItem {
     /// `stage_entrance_time`
     StageEntranceTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -510,6 +516,7 @@ crate::runtime::string_enum!(GetOpportunityFieldsItem);
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListOpportunitiesFieldsItem {
     /// `custom_fields`
     CustomFields,
@@ -530,7 +537,9 @@ pub enum ListOpportunitiesFieldsItem {
     /// `stage_entrance_time`
     StageEntranceTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1349,6 +1358,7 @@ impl<'de> serde::Deserialize<'de> for StageDetails {
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -1357,7 +1367,9 @@ pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1374,13 +1386,16 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1393,6 +1408,7 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -1401,7 +1417,9 @@ pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1418,6 +1436,7 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldUpdateMaskItem);
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityFieldsItem {
     /// `custom_fields`
     CustomFields,
@@ -1438,7 +1457,9 @@ pub enum UpdateOpportunityFieldsItem {
     /// `stage_entrance_time`
     StageEntranceTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1703,6 +1724,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityStageRequest {
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityStageUpdateMaskItem {
     /// `name`
     Name,
@@ -1715,7 +1737,9 @@ pub enum UpdateOpportunityStageUpdateMaskItem {
     /// `checklist_items`
     ChecklistItems,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1734,6 +1758,7 @@ crate::runtime::string_enum!(UpdateOpportunityStageUpdateMaskItem);
 ///
 /// Needs the crate feature `opportunity` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOpportunityUpdateMaskItem {
     /// `opportunity_title`
     OpportunityTitle,
@@ -1762,7 +1787,9 @@ pub enum UpdateOpportunityUpdateMaskItem {
     /// `affiliate_id`
     AffiliateId,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -117,13 +117,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountCriteria {
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderTotalDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -141,6 +144,7 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountCriteriaOperator);
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderTotalDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -153,7 +157,9 @@ pub enum CreateOrderTotalDiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -259,13 +265,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountRequest {
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderTotalDiscountRequestDiscountStrategy {
     /// `GROSS`
     Gross,
     /// `NET`
     Net,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -280,13 +289,16 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountStrategy);
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderTotalDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -425,13 +437,16 @@ impl<'de> serde::Deserialize<'de> for OrderTotalDiscount {
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderTotalDiscountDiscountStrategy {
     /// `GROSS`
     Gross,
     /// `NET`
     Net,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -446,13 +461,16 @@ crate::runtime::string_enum!(OrderTotalDiscountDiscountStrategy);
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderTotalDiscountDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -594,13 +612,16 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountCriteria {
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderTotalDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -694,13 +715,16 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountRequest {
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderTotalDiscountRequestDiscountStrategy {
     /// `GROSS`
     Gross,
     /// `NET`
     Net,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -715,13 +739,16 @@ crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountStrategy);
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderTotalDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -737,6 +764,7 @@ crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountType);
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderTotalDiscountUpdateMaskItem {
     /// `name`
     Name,
@@ -753,7 +781,9 @@ pub enum UpdateOrderTotalDiscountUpdateMaskItem {
     /// `criteria`
     Criteria,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -201,13 +201,16 @@ impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApplyCommissionRequestPayoutType {
     /// `UPFRONT`
     Upfront,
     /// `PAYMENT_RECEIVED`
     PaymentReceived,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -346,6 +349,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderItemRequestItemType {
     /// `PRODUCT`
     Product,
@@ -374,7 +378,9 @@ pub enum CreateOrderItemRequestItemType {
     /// `FEE`
     Fee,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -540,6 +546,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceOrderPayment {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InvoiceOrderPaymentPayStatus {
     /// `MANUAL_PAID`
     ManualPaid,
@@ -558,7 +565,9 @@ pub enum InvoiceOrderPaymentPayStatus {
     /// `PENDING`
     Pending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -909,13 +918,16 @@ impl<'de> serde::Deserialize<'de> for RestCreateOrderRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestCreateOrderRequestOrderType {
     /// `ONLINE`
     Online,
     /// `OFFLINE`
     Offline,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1067,6 +1079,7 @@ impl<'de> serde::Deserialize<'de> for RestCreatePaymentRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -1075,7 +1088,9 @@ pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1092,13 +1107,16 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1111,6 +1129,7 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -1119,7 +1138,9 @@ pub enum UpdateOrderCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1237,6 +1258,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderItemUpdateMaskItem {
     /// `name`
     Name,
@@ -1257,7 +1279,9 @@ pub enum UpdateOrderItemUpdateMaskItem {
     /// `subscription_plan_description`
     SubscriptionPlanDescription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1445,13 +1469,16 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderRequestOrderType {
     /// `ONLINE`
     Online,
     /// `OFFLINE`
     Offline,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1467,6 +1494,7 @@ crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateOrderUpdateMaskItem {
     /// `contact_id`
     ContactId,
@@ -1509,7 +1537,9 @@ pub enum UpdateOrderUpdateMaskItem {
     /// `external_update_time`
     ExternalUpdateTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

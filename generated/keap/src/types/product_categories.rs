@@ -325,6 +325,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductCategoryRequest {
 ///
 /// Needs the crate feature `product_categories` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductCategoryUpdateMaskItem {
     /// `name`
     Name,
@@ -333,7 +334,9 @@ pub enum UpdateProductCategoryUpdateMaskItem {
     /// `parent_category_id`
     ParentCategoryId,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -117,13 +117,16 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountCriteria {
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -141,6 +144,7 @@ crate::runtime::string_enum!(CreateProductDiscountCriteriaOperator);
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -153,7 +157,9 @@ pub enum CreateProductDiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -259,13 +265,16 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountRequest {
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -404,13 +413,16 @@ impl<'de> serde::Deserialize<'de> for ProductDiscount {
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductDiscountDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -552,13 +564,16 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountCriteria {
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -652,13 +667,16 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountRequest {
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -674,6 +692,7 @@ crate::runtime::string_enum!(UpdateProductDiscountRequestDiscountType);
 ///
 /// Needs the crate feature `product_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductDiscountUpdateMaskItem {
     /// `name`
     Name,
@@ -690,7 +709,9 @@ pub enum UpdateProductDiscountUpdateMaskItem {
     /// `criteria`
     Criteria,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -83,13 +83,16 @@ impl<'de> serde::Deserialize<'de> for AddProductInterestRequest {
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AddProductInterestRequestType {
     /// `PRODUCT`
     Product,
     /// `SUBSCRIPTION_PLAN`
     SubscriptionPlan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -311,13 +314,16 @@ impl<'de> serde::Deserialize<'de> for ProductInterestBundle {
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductInterestType {
     /// `PRODUCT`
     Product,
     /// `SUBSCRIPTION_PLAN`
     SubscriptionPlan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -373,13 +379,16 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestBundleRequest {
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductInterestBundleUpdateMaskItem {
     /// `name`
     Name,
     /// `description`
     Description,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -445,6 +454,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestRequest {
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductInterestUpdateMaskItem {
     /// `quantity`
     Quantity,
@@ -453,7 +463,9 @@ pub enum UpdateProductInterestUpdateMaskItem {
     /// `discount_percent`
     DiscountPercent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -146,13 +146,16 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionRequest {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductOptionRequestOptionType {
     /// `LIST`
     List,
     /// `TEXT`
     Text,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -245,6 +248,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionTextOption {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyContains {
     /// `NONE`
     None,
@@ -255,7 +259,9 @@ pub enum CreateProductOptionTextOptionOnlyContains {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -275,6 +281,7 @@ crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyContains);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyEndsWith {
     /// `NONE`
     None,
@@ -285,7 +292,9 @@ pub enum CreateProductOptionTextOptionOnlyEndsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -305,6 +314,7 @@ crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyEndsWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyStartsWith {
     /// `NONE`
     None,
@@ -315,7 +325,9 @@ pub enum CreateProductOptionTextOptionOnlyStartsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1065,13 +1077,16 @@ impl<'de> serde::Deserialize<'de> for ProductOption {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductOptionOptionType {
     /// `LIST`
     List,
     /// `TEXT`
     Text,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1147,13 +1162,16 @@ impl<'de> serde::Deserialize<'de> for ProductOptionsDetail {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductOptionsDetailType {
     /// `FIXED`
     Fixed,
     /// `VARIABLE`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1232,13 +1250,16 @@ impl<'de> serde::Deserialize<'de> for ProductOptionsList {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductOptionsListType {
     /// `FIXED`
     Fixed,
     /// `VARIABLE`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1332,6 +1353,7 @@ impl<'de> serde::Deserialize<'de> for ProductVariableSettingDetail {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingDetailContains {
     /// `LETTER`
     Letter,
@@ -1340,7 +1362,9 @@ pub enum ProductVariableSettingDetailContains {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1359,6 +1383,7 @@ crate::runtime::string_enum!(ProductVariableSettingDetailContains);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingDetailEndWith {
     /// `LETTER`
     Letter,
@@ -1367,7 +1392,9 @@ pub enum ProductVariableSettingDetailEndWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1386,6 +1413,7 @@ crate::runtime::string_enum!(ProductVariableSettingDetailEndWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingDetailStartWith {
     /// `LETTER`
     Letter,
@@ -1394,7 +1422,9 @@ pub enum ProductVariableSettingDetailStartWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1489,6 +1519,7 @@ impl<'de> serde::Deserialize<'de> for ProductVariableSettingList {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingListContains {
     /// `LETTER`
     Letter,
@@ -1497,7 +1528,9 @@ pub enum ProductVariableSettingListContains {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1516,6 +1549,7 @@ crate::runtime::string_enum!(ProductVariableSettingListContains);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingListEndWith {
     /// `LETTER`
     Letter,
@@ -1524,7 +1558,9 @@ pub enum ProductVariableSettingListEndWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1543,6 +1579,7 @@ crate::runtime::string_enum!(ProductVariableSettingListEndWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductVariableSettingListStartWith {
     /// `LETTER`
     Letter,
@@ -1551,7 +1588,9 @@ pub enum ProductVariableSettingListStartWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2076,6 +2115,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanDetail {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionPlanDetailBillingCycle {
     /// `DAILY`
     Daily,
@@ -2086,7 +2126,9 @@ pub enum SubscriptionPlanDetailBillingCycle {
     /// `YEARLY`
     Yearly,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2190,6 +2232,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanList {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionPlanListBillingCycle {
     /// `DAILY`
     Daily,
@@ -2200,7 +2243,9 @@ pub enum SubscriptionPlanListBillingCycle {
     /// `YEARLY`
     Yearly,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2298,6 +2343,7 @@ impl<'de> serde::Deserialize<'de> for TextOption {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TextOptionOnlyContains {
     /// `NONE`
     None,
@@ -2308,7 +2354,9 @@ pub enum TextOptionOnlyContains {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2328,6 +2376,7 @@ crate::runtime::string_enum!(TextOptionOnlyContains);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TextOptionOnlyEndsWith {
     /// `NONE`
     None,
@@ -2338,7 +2387,9 @@ pub enum TextOptionOnlyEndsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2358,6 +2409,7 @@ crate::runtime::string_enum!(TextOptionOnlyEndsWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TextOptionOnlyStartsWith {
     /// `NONE`
     None,
@@ -2368,7 +2420,9 @@ pub enum TextOptionOnlyStartsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2423,13 +2477,16 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInventoryRequestDetail {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductInventoryRequestDetailType {
     /// `INCREASE`
     Increase,
     /// `DECREASE`
     Decrease,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2503,6 +2560,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionListOption {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
     /// `item_label`
     ItemLabel,
@@ -2513,7 +2571,9 @@ pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
     /// `price_adjustment`
     PriceAdjustment,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2633,6 +2693,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionRequest {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyContains {
     /// `NONE`
     None,
@@ -2643,7 +2704,9 @@ pub enum UpdateProductOptionRequestOnlyContains {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2663,6 +2726,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyContains);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyEndsWith {
     /// `NONE`
     None,
@@ -2673,7 +2737,9 @@ pub enum UpdateProductOptionRequestOnlyEndsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2693,6 +2759,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyEndsWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyStartsWith {
     /// `NONE`
     None,
@@ -2703,7 +2770,9 @@ pub enum UpdateProductOptionRequestOnlyStartsWith {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2721,6 +2790,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyStartsWith);
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductOptionUpdateMaskItem {
     /// `option_label`
     OptionLabel,
@@ -2743,7 +2813,9 @@ pub enum UpdateProductOptionUpdateMaskItem {
     /// `error_message`
     ErrorMessage,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2952,6 +3024,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductRequestDetail {
 ///
 /// Needs the crate feature `products` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductUpdateMaskItem {
     /// `active`
     Active,
@@ -2998,7 +3071,9 @@ pub enum UpdateProductUpdateMaskItem {
     /// `delivery_description`
     DeliveryDescription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

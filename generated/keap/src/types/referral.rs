@@ -108,6 +108,7 @@ impl<'de> serde::Deserialize<'de> for CreateReferralRequest {
 ///
 /// Needs the crate feature `referral` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateReferralRequestReferralType {
     /// `COOKIE`
     Cookie,
@@ -116,7 +117,9 @@ pub enum CreateReferralRequestReferralType {
     /// `PERMANENT`
     Permanent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

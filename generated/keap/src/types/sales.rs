@@ -232,6 +232,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
 ///
 /// Needs the crate feature `sales` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentMerchantAccountType {
     /// `PAYPAL`
     Paypal,
@@ -248,7 +249,9 @@ pub enum PaymentMerchantAccountType {
     /// `KEAP_PAY`
     KeapPay,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -271,6 +274,7 @@ crate::runtime::string_enum!(PaymentMerchantAccountType);
 ///
 /// Needs the crate feature `sales` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentStatus {
     /// `PENDING`
     Pending,
@@ -281,7 +285,9 @@ pub enum PaymentStatus {
     /// `NONE`
     None,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -445,6 +451,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
 ///
 /// Needs the crate feature `sales` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TransactionV2MerchantAccountType {
     /// `PAYPAL`
     Paypal,
@@ -461,7 +468,9 @@ pub enum TransactionV2MerchantAccountType {
     /// `KEAP_PAY`
     KeapPay,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -484,6 +493,7 @@ crate::runtime::string_enum!(TransactionV2MerchantAccountType);
 ///
 /// Needs the crate feature `sales` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TransactionV2Status {
     /// `APPROVED`
     Approved,
@@ -496,7 +506,9 @@ pub enum TransactionV2Status {
     /// `NONE`
     None,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -517,6 +529,7 @@ crate::runtime::string_enum!(TransactionV2Status);
 ///
 /// Needs the crate feature `sales` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TransactionV2TransactionMethod {
     /// `CAPTURE`
     Capture,
@@ -527,7 +540,9 @@ pub enum TransactionV2TransactionMethod {
     /// `MANUAL`
     Manual,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -1080,6 +1080,7 @@ impl<'de> serde::Deserialize<'de> for ApplicationFeaturesEnabled {
 ///
 /// Needs the crate feature `settings` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetApplicationConfigurationsFieldsItem {
     /// `AFFILIATE`
     Affiliate,
@@ -1106,7 +1107,9 @@ pub enum GetApplicationConfigurationsFieldsItem {
     /// `TEMPLATE`
     Template,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

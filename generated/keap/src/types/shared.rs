@@ -155,6 +155,7 @@ impl<'de> serde::Deserialize<'de> for Address {
 ///
 /// Needs one of the crate features `company`, `contact`, `orders`, `subscriptions`, `tags`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AddressField {
     /// `ADDRESS_FIELD_UNSPECIFIED`
     AddressFieldUnspecified,
@@ -165,7 +166,9 @@ pub enum AddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -375,6 +378,7 @@ impl<'de> serde::Deserialize<'de> for CardInfo {
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CardInfoCardType {
     /// `CREDIT`
     Credit,
@@ -385,7 +389,9 @@ pub enum CardInfoCardType {
     /// `ACH`
     Ach,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -960,6 +966,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldRequest {
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCustomFieldRequestFieldType {
     /// `CURRENCY`
     Currency,
@@ -1010,7 +1017,9 @@ pub enum CreateCustomFieldRequestFieldType {
     /// `YES_NO`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1325,6 +1334,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldGroup {
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldGroupRecordType {
     /// `CONTACT`
     Contact,
@@ -1341,7 +1351,9 @@ pub enum CustomFieldGroupRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1528,6 +1540,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `CURRENCY`
     Currency,
@@ -1578,7 +1591,9 @@ pub enum CustomFieldMetaDataFieldType {
     /// `YES_NO`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1655,6 +1670,7 @@ crate::runtime::string_enum!(CustomFieldMetaDataFieldType);
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldMetaDataRecordType {
     /// `CONTACT`
     Contact,
@@ -1671,7 +1687,9 @@ pub enum CustomFieldMetaDataRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1893,6 +1911,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTab {
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldTabRecordType {
     /// `CONTACT`
     Contact,
@@ -1909,7 +1928,9 @@ pub enum CustomFieldTabRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2270,13 +2291,16 @@ impl<'de> serde::Deserialize<'de> for DiscountCriteria {
 ///
 /// Needs one of the crate features `category_discounts`, `free_trial_discounts`, `order_total_discounts`, `product_discounts`, `shipping_discounts` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2322,6 +2346,7 @@ crate::runtime::string_enum!(DiscountCriteriaOperator);
 ///
 /// Needs one of the crate features `category_discounts`, `free_trial_discounts`, `order_total_discounts`, `product_discounts`, `shipping_discounts` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -2334,7 +2359,9 @@ pub enum DiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2375,13 +2402,16 @@ crate::runtime::string_enum!(DiscountCriteriaType);
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DiscountDiscountMethod {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2471,6 +2501,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailAddressEmailOptStatus {
     /// `UNENGAGED_MARKETABLE`
     UnengagedMarketable,
@@ -2507,7 +2538,9 @@ pub enum EmailAddressEmailOptStatus {
     /// `DEACTIVATED`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2550,6 +2583,7 @@ crate::runtime::string_enum!(EmailAddressEmailOptStatus);
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailAddressField {
     /// `EMAIL_FIELD_UNSPECIFIED`
     EmailFieldUnspecified,
@@ -2560,7 +2594,9 @@ pub enum EmailAddressField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2637,6 +2673,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddressRequest {
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailAddressRequestField {
     /// `EMAIL_FIELD_UNSPECIFIED`
     EmailFieldUnspecified,
@@ -2647,7 +2684,9 @@ pub enum EmailAddressRequestField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2728,6 +2767,7 @@ impl<'de> serde::Deserialize<'de> for FaxNumber {
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FaxNumberField {
     /// `FAX_NUMBER_FIELD_UNSPECIFIED`
     FaxNumberFieldUnspecified,
@@ -2736,7 +2776,9 @@ pub enum FaxNumberField {
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3267,6 +3309,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderItemItemType {
     /// `PRODUCT`
     Product,
@@ -3305,7 +3348,9 @@ pub enum OrderItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3690,13 +3735,16 @@ impl<'de> serde::Deserialize<'de> for OrderV2 {
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderV2OrderType {
     /// `ONLINE`
     Online,
     /// `OFFLINE`
     Offline,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3718,6 +3766,7 @@ crate::runtime::string_enum!(OrderV2OrderType);
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderV2SourceType {
     /// `API`
     Api,
@@ -3732,7 +3781,9 @@ pub enum OrderV2SourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3758,6 +3809,7 @@ crate::runtime::string_enum!(OrderV2SourceType);
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderV2Status {
     /// `DRAFT`
     Draft,
@@ -3768,7 +3820,9 @@ pub enum OrderV2Status {
     /// `PAID`
     Paid,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3888,6 +3942,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentMethodMerchantAccountType {
     /// `PAYPAL`
     Paypal,
@@ -3904,7 +3959,9 @@ pub enum PaymentMethodMerchantAccountType {
     /// `KEAP_PAY`
     KeapPay,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3931,11 +3988,14 @@ crate::runtime::string_enum!(PaymentMethodMerchantAccountType);
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentMethodPaymentMethodType {
     /// `CARD`
     Card,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3954,11 +4014,14 @@ crate::runtime::string_enum!(PaymentMethodPaymentMethodType);
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentMethodStatus {
     /// `EXPIRED`
     Expired,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4177,6 +4240,7 @@ impl<'de> serde::Deserialize<'de> for PaymentPlanItem {
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PaymentPlanItemStatus {
     /// `UNPAID_MANUAL`
     UnpaidManual,
@@ -4187,7 +4251,9 @@ pub enum PaymentPlanItemStatus {
     /// `FAILED`
     Failed,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4282,6 +4348,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PhoneNumberField {
     /// `PHONE_NUMBER_FIELD_UNSPECIFIED`
     PhoneNumberFieldUnspecified,
@@ -4296,7 +4363,9 @@ pub enum PhoneNumberField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4419,6 +4488,7 @@ impl<'de> serde::Deserialize<'de> for Referral {
 ///
 /// Needs one of the crate features `affiliate`, `referral` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReferralReferralType {
     /// `COOKIE`
     Cookie,
@@ -4427,7 +4497,9 @@ pub enum ReferralReferralType {
     /// `PERMANENT`
     Permanent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4575,6 +4647,7 @@ impl<'de> serde::Deserialize<'de> for SocialAccount {
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SocialAccountType {
     /// `SOCIAL_ACCOUNT_TYPE_UNSPECIFIED`
     SocialAccountTypeUnspecified,
@@ -4593,7 +4666,9 @@ pub enum SocialAccountType {
     /// `PINTEREST`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4716,6 +4791,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
 ///
 /// Needs one of the crate features `orders`, `subscription_plans`, `subscriptions` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionPlanCycleType {
     /// `YEARLY`
     Yearly,
@@ -4726,7 +4802,9 @@ pub enum SubscriptionPlanCycleType {
     /// `DAILY`
     Daily,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -117,13 +117,16 @@ impl<'de> serde::Deserialize<'de> for CreateShippingDiscountCriteria {
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateShippingDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -141,6 +144,7 @@ crate::runtime::string_enum!(CreateShippingDiscountCriteriaOperator);
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateShippingDiscountCriteriaType {
     /// `DATE_RANGE`
     DateRange,
@@ -153,7 +157,9 @@ pub enum CreateShippingDiscountCriteriaType {
     /// `ORDER_TOTAL`
     OrderTotal,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -243,13 +249,16 @@ impl<'de> serde::Deserialize<'de> for CreateShippingDiscountRequest {
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateShippingDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -374,13 +383,16 @@ impl<'de> serde::Deserialize<'de> for ShippingDiscount {
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ShippingDiscountDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -522,13 +534,16 @@ impl<'de> serde::Deserialize<'de> for UpdateShippingDiscountCriteria {
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateShippingDiscountCriteriaOperator {
     /// `LESS_THAN`
     LessThan,
     /// `GREATER_THAN`
     GreaterThan,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -608,13 +623,16 @@ impl<'de> serde::Deserialize<'de> for UpdateShippingDiscountRequest {
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateShippingDiscountRequestDiscountType {
     /// `AMOUNT`
     Amount,
     /// `PERCENT`
     Percent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -630,6 +648,7 @@ crate::runtime::string_enum!(UpdateShippingDiscountRequestDiscountType);
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateShippingDiscountUpdateMaskItem {
     /// `name`
     Name,
@@ -642,7 +661,9 @@ pub enum UpdateShippingDiscountUpdateMaskItem {
     /// `criteria`
     Criteria,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

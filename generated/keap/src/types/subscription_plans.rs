@@ -100,6 +100,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionPlanRequest {
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateSubscriptionPlanRequestCycleType {
     /// `DAILY`
     Daily,
@@ -110,7 +111,9 @@ pub enum CreateSubscriptionPlanRequestCycleType {
     /// `YEARLY`
     Yearly,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -259,6 +262,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionPlanRequest {
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionPlanRequestCycleType {
     /// `DAILY`
     Daily,
@@ -269,7 +273,9 @@ pub enum UpdateSubscriptionPlanRequestCycleType {
     /// `YEARLY`
     Yearly,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -287,6 +293,7 @@ crate::runtime::string_enum!(UpdateSubscriptionPlanRequestCycleType);
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionPlanUpdateMaskItem {
     /// `active`
     Active,
@@ -303,7 +310,9 @@ pub enum UpdateSubscriptionPlanUpdateMaskItem {
     /// `total_cycles`
     TotalCycles,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -82,6 +82,7 @@ impl<'de> serde::Deserialize<'de> for AddressRequest {
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AddressRequestField {
     /// `ADDRESS_FIELD_UNSPECIFIED`
     AddressFieldUnspecified,
@@ -92,7 +93,9 @@ pub enum AddressRequestField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -604,6 +607,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionBillingCycle {
     /// `YEAR`
     Year,
@@ -614,7 +618,9 @@ pub enum SubscriptionBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -632,6 +638,7 @@ crate::runtime::string_enum!(SubscriptionBillingCycle);
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -640,7 +647,9 @@ pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -657,13 +666,16 @@ crate::runtime::string_enum!(UpdateSubscriptionCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -676,6 +688,7 @@ crate::runtime::string_enum!(UpdateSubscriptionCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -684,7 +697,9 @@ pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -885,6 +900,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionRequestBillingCycle {
     /// `YEAR`
     Year,
@@ -895,7 +911,9 @@ pub enum UpdateSubscriptionRequestBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -913,6 +931,7 @@ crate::runtime::string_enum!(UpdateSubscriptionRequestBillingCycle);
 ///
 /// Needs the crate feature `subscriptions` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionUpdateMaskItem {
     /// `contact_id`
     ContactId,
@@ -957,7 +976,9 @@ pub enum UpdateSubscriptionUpdateMaskItem {
     /// `custom_fields`
     CustomFields,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

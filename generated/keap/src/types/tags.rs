@@ -598,13 +598,16 @@ impl<'de> serde::Deserialize<'de> for UpdateTagCategoryResponse {
 ///
 /// Needs the crate feature `tags` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTagCategoryUpdateMaskItem {
     /// `name`
     Name,
     /// `description`
     Description,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -687,6 +690,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTagResponse {
 ///
 /// Needs the crate feature `tags` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTagUpdateMaskItem {
     /// `name`
     Name,
@@ -695,7 +699,9 @@ pub enum UpdateTagUpdateMaskItem {
     /// `category`
     Category,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -184,6 +184,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskRequest {
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateTaskRequestPriority {
     /// `CRITICAL`
     Critical,
@@ -192,7 +193,9 @@ pub enum CreateTaskRequestPriority {
     /// `NONESSENTIAL`
     Nonessential,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -211,6 +214,7 @@ crate::runtime::string_enum!(CreateTaskRequestPriority);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CreateTaskRequestRemindTimeMins {
     /// `5`
     V5,
@@ -233,7 +237,8 @@ pub enum CreateTaskRequestRemindTimeMins {
     /// `2880`
     V2880,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -381,6 +386,7 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateTaskRequest {
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateUpdateTaskRequestPriority {
     /// `CRITICAL`
     Critical,
@@ -389,7 +395,9 @@ pub enum CreateUpdateTaskRequestPriority {
     /// `NONESSENTIAL`
     Nonessential,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -408,6 +416,7 @@ crate::runtime::string_enum!(CreateUpdateTaskRequestPriority);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CreateUpdateTaskRequestRemindTimeMins {
     /// `5`
     V5,
@@ -430,7 +439,8 @@ pub enum CreateUpdateTaskRequestRemindTimeMins {
     /// `2880`
     V2880,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -651,6 +661,7 @@ impl<'de> serde::Deserialize<'de> for Task {
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TaskField {
     /// `accepted`
     Accepted,
@@ -689,7 +700,9 @@ pub enum TaskField {
     /// `type`
     Type,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -723,6 +736,7 @@ crate::runtime::string_enum!(TaskField);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TaskPriority {
     /// `CRITICAL`
     Critical,
@@ -731,7 +745,9 @@ pub enum TaskPriority {
     /// `NONESSENTIAL`
     Nonessential,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -750,6 +766,7 @@ crate::runtime::string_enum!(TaskPriority);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskRemindTimeMins {
     /// `5`
     V5,
@@ -772,7 +789,8 @@ pub enum TaskRemindTimeMins {
     /// `2880`
     V2880,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -796,6 +814,7 @@ crate::runtime::int_enum!(TaskRemindTimeMins);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
     /// `name`
     Name,
@@ -804,7 +823,9 @@ pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -821,13 +842,16 @@ crate::runtime::string_enum!(UpdateTaskCustomFieldGroupUpdateMaskItem);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskCustomFieldTabUpdateMaskItem {
     /// `name`
     Name,
     /// `order`
     Order,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -840,6 +864,7 @@ crate::runtime::string_enum!(UpdateTaskCustomFieldTabUpdateMaskItem);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskCustomFieldUpdateMaskItem {
     /// `group_id`
     GroupId,
@@ -848,7 +873,9 @@ pub enum UpdateTaskCustomFieldUpdateMaskItem {
     /// `options`
     Options,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1023,6 +1050,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskResponseField {
     /// `accepted`
     Accepted,
@@ -1061,7 +1089,9 @@ pub enum UpdateTaskResponseField {
     /// `type`
     Type,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1095,6 +1125,7 @@ crate::runtime::string_enum!(UpdateTaskResponseField);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskResponsePriority {
     /// `CRITICAL`
     Critical,
@@ -1103,7 +1134,9 @@ pub enum UpdateTaskResponsePriority {
     /// `NONESSENTIAL`
     Nonessential,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1122,6 +1155,7 @@ crate::runtime::string_enum!(UpdateTaskResponsePriority);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UpdateTaskResponseRemindTimeMins {
     /// `5`
     V5,
@@ -1144,7 +1178,8 @@ pub enum UpdateTaskResponseRemindTimeMins {
     /// `2880`
     V2880,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -1168,6 +1203,7 @@ crate::runtime::int_enum!(UpdateTaskResponseRemindTimeMins);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskUpdateMaskItem {
     /// `id`
     Id,
@@ -1200,7 +1236,9 @@ pub enum UpdateTaskUpdateMaskItem {
     /// `custom_fields`
     CustomFields,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

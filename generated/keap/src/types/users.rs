@@ -247,6 +247,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserRequest {
 ///
 /// Needs the crate feature `users` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateUserUpdateMaskItem {
     /// `address`
     Address,
@@ -269,7 +270,9 @@ pub enum UpdateUserUpdateMaskItem {
     /// `website`
     Website,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -493,6 +496,7 @@ impl<'de> serde::Deserialize<'de> for User {
 ///
 /// Needs the crate feature `users` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserStatus {
     /// `ACTIVE`
     Active,
@@ -503,7 +507,9 @@ pub enum UserStatus {
     /// `NOT_A_USER`
     NotAUser,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -167,6 +167,7 @@ impl<'de> serde::Deserialize<'de> for Webform {
 ///
 /// Needs the crate feature `webforms` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WebformDuplicateCheckOption {
     /// `EMAIL`
     Email,
@@ -177,7 +178,9 @@ pub enum WebformDuplicateCheckOption {
     /// `NO_CHECK`
     NoCheck,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -197,6 +200,7 @@ crate::runtime::string_enum!(WebformDuplicateCheckOption);
 ///
 /// Needs the crate feature `webforms` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WebformExitOption {
     /// `REDIRECT`
     Redirect,
@@ -233,7 +237,9 @@ pub enum WebformExitOption {
     /// `HOSTED_PAGE`
     HostedPage,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -266,6 +272,7 @@ crate::runtime::string_enum!(WebformExitOption);
 ///
 /// Needs the crate feature `webforms` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WebformWebformType {
     /// `LEGACY`
     Legacy,
@@ -284,7 +291,9 @@ pub enum WebformWebformType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -208,6 +208,7 @@ impl<'de> serde::Deserialize<'de> for GetAccountProfileResponseAddress {
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetAccountProfileResponseAddressField {
     /// `BILLING`
     Billing,
@@ -216,7 +217,9 @@ pub enum GetAccountProfileResponseAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -435,6 +438,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoBodyAddress {
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAccountInfoBodyAddressField {
     /// `BILLING`
     Billing,
@@ -443,7 +447,9 @@ pub enum UpdateAccountInfoBodyAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -662,6 +668,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoResponseAddress {
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAccountInfoResponseAddressField {
     /// `BILLING`
     Billing,
@@ -670,7 +677,9 @@ pub enum UpdateAccountInfoResponseAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

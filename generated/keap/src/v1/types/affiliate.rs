@@ -104,13 +104,16 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateBody {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAffiliateBodyStatus {
     /// `active`
     Active,
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -276,11 +279,14 @@ impl<'de> serde::Deserialize<'de> for GetAffiliateResponse {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliateClawbacksOrder {
     /// `DATE_EARNED`
     DateEarned,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -293,13 +299,16 @@ crate::runtime::string_enum!(ListAffiliateClawbacksOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliateClawbacksOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -458,13 +467,16 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponseClawbacksIte
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliateRedirectLinksOrder {
     /// `id`
     Id,
     /// `name`
     Name,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -477,13 +489,16 @@ crate::runtime::string_enum!(ListAffiliateRedirectLinksOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliateRedirectLinksOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -608,13 +623,16 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateRedirectLinksResponseRedirect
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliatesOrder {
     /// `id`
     Id,
     /// `name`
     Name,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -627,13 +645,16 @@ crate::runtime::string_enum!(ListAffiliatesOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliatesOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -773,13 +794,16 @@ impl<'de> serde::Deserialize<'de> for ListAffiliatesResponseAffiliatesItem {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAffiliatesStatus {
     /// `active`
     Active,
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -795,11 +819,14 @@ crate::runtime::string_enum!(ListAffiliatesStatus);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCommissionsOrder {
     /// `DATE_EARNED`
     DateEarned,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -812,13 +839,16 @@ crate::runtime::string_enum!(ListCommissionsOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCommissionsOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -974,6 +1004,7 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponseCommissionsItem {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListPaymentsOrder {
     /// `ID`
     Id,
@@ -982,7 +1013,9 @@ pub enum ListPaymentsOrder {
     /// `AMOUNT`
     Amount,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -999,13 +1032,16 @@ crate::runtime::string_enum!(ListPaymentsOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListPaymentsOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1125,6 +1161,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponsePaymentsItem {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListProgramsOrder {
     /// `id`
     Id,
@@ -1133,7 +1170,9 @@ pub enum ListProgramsOrder {
     /// `priority`
     Priority,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1150,13 +1189,16 @@ crate::runtime::string_enum!(ListProgramsOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListProgramsOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1275,6 +1317,7 @@ impl<'de> serde::Deserialize<'de> for ListProgramsResponseProgramsItem {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListSummariesOrder {
     /// `affiliate_id`
     AffiliateId,
@@ -1285,7 +1328,9 @@ pub enum ListSummariesOrder {
     /// `clawbacks`
     Clawbacks,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1303,13 +1348,16 @@ crate::runtime::string_enum!(ListSummariesOrder);
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListSummariesOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1522,6 +1570,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAffiliateModelResponseCustomFields
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveAffiliateModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -1572,7 +1621,9 @@ pub enum RetrieveAffiliateModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1655,6 +1706,7 @@ for RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveAffiliateModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -1671,7 +1723,9 @@ pub enum RetrieveAffiliateModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -169,6 +169,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldBody {
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAppointmentCustomFieldBodyFieldType {
     /// `Currency`
     Currency,
@@ -219,7 +220,9 @@ pub enum CreateAppointmentCustomFieldBodyFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -361,6 +364,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponse {
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAppointmentCustomFieldResponseFieldType {
     /// `Currency`
     Currency,
@@ -411,7 +415,9 @@ pub enum CreateAppointmentCustomFieldResponseFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -493,6 +499,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponseOption
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAppointmentCustomFieldResponseRecordType {
     /// `CONTACT`
     Contact,
@@ -509,7 +516,9 @@ pub enum CreateAppointmentCustomFieldResponseRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -964,6 +973,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAppointmentModelResponseCustomFiel
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveAppointmentModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -1014,7 +1024,9 @@ pub enum RetrieveAppointmentModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1097,6 +1109,7 @@ for RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveAppointmentModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -1113,7 +1126,9 @@ pub enum RetrieveAppointmentModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

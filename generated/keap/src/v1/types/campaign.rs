@@ -341,6 +341,7 @@ for GetCampaignResponseGoalsItemHistoricalContactCounts {
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetCampaignResponseGoalsItemType {
     /// `WebForm`
     WebForm,
@@ -393,7 +394,9 @@ pub enum GetCampaignResponseGoalsItemType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -635,6 +638,7 @@ for GetCampaignResponseSequencesItemPathsItemItemsItem {
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetCampaignResponseSequencesItemPathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -707,7 +711,9 @@ pub enum GetCampaignResponseSequencesItemPathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -756,6 +762,7 @@ crate::runtime::string_enum!(GetCampaignResponseSequencesItemPathsItemItemsItemT
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCampaignsOrder {
     /// `id`
     Id,
@@ -776,7 +783,9 @@ pub enum ListCampaignsOrder {
     /// `status`
     Status,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -799,13 +808,16 @@ crate::runtime::string_enum!(ListCampaignsOrder);
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCampaignsOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1068,6 +1080,7 @@ for ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts {
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCampaignsResponseCampaignsItemGoalsItemType {
     /// `WebForm`
     WebForm,
@@ -1120,7 +1133,9 @@ pub enum ListCampaignsResponseCampaignsItemGoalsItemType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1369,6 +1384,7 @@ for ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem {
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -1441,7 +1457,9 @@ pub enum ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -480,6 +480,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCompanyResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -516,7 +517,9 @@ pub enum CreateCompanyResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -821,6 +824,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetCompanyResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -857,7 +861,9 @@ pub enum GetCompanyResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -971,6 +977,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponsePhoneNumber {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCompaniesOrder {
     /// `id`
     Id,
@@ -981,7 +988,9 @@ pub enum ListCompaniesOrder {
     /// `email`
     Email,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -999,13 +1008,16 @@ crate::runtime::string_enum!(ListCompaniesOrder);
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCompaniesOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1262,6 +1274,7 @@ for ListCompaniesResponseCompaniesItemCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListCompaniesResponseCompaniesItemEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -1298,7 +1311,9 @@ pub enum ListCompaniesResponseCompaniesItemEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1517,6 +1532,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveCompanyModelResponseCustomFieldsIt
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveCompanyModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -1567,7 +1583,9 @@ pub enum RetrieveCompanyModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1650,6 +1668,7 @@ for RetrieveCompanyModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveCompanyModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -1666,7 +1685,9 @@ pub enum RetrieveCompanyModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2159,6 +2180,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateCompanyResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -2195,7 +2217,9 @@ pub enum UpdateCompanyResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

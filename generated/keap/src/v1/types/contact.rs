@@ -76,6 +76,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagsToContactIdResponseItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApplyTagsToContactIdResponseItemKey {
     /// `SUCCESS`
     Success,
@@ -90,7 +91,9 @@ pub enum ApplyTagsToContactIdResponseItemKey {
     /// `NO_PERMISSION`
     NoPermission,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -370,6 +373,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodyAddressesItemField {
     /// `BILLING`
     Billing,
@@ -378,7 +382,9 @@ pub enum CreateContactBodyAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -516,6 +522,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodyEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -524,7 +531,9 @@ pub enum CreateContactBodyEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -595,13 +604,16 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodyFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -722,6 +734,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodyPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -734,7 +747,9 @@ pub enum CreateContactBodyPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -792,6 +807,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodySocialAccountsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodySocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -808,7 +824,9 @@ pub enum CreateContactBodySocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -829,6 +847,7 @@ crate::runtime::string_enum!(CreateContactBodySocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactBodySourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -853,7 +872,9 @@ pub enum CreateContactBodySourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1183,6 +1204,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseAddressesItemField {
     /// `BILLING`
     Billing,
@@ -1191,7 +1213,9 @@ pub enum CreateContactResponseAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1334,6 +1358,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -1342,7 +1367,9 @@ pub enum CreateContactResponseEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1359,6 +1386,7 @@ crate::runtime::string_enum!(CreateContactResponseEmailAddressesItemField);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -1395,7 +1423,9 @@ pub enum CreateContactResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1480,13 +1510,16 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1614,6 +1647,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponsePhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponsePhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -1626,7 +1660,9 @@ pub enum CreateContactResponsePhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1730,6 +1766,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -1746,7 +1783,9 @@ pub enum CreateContactResponseSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1767,6 +1806,7 @@ crate::runtime::string_enum!(CreateContactResponseSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateContactResponseSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -1791,7 +1831,9 @@ pub enum CreateContactResponseSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2006,6 +2048,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardBodyAddress {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCreditCardBodyAddressField {
     /// `BILLING`
     Billing,
@@ -2014,7 +2057,9 @@ pub enum CreateCreditCardBodyAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2031,6 +2076,7 @@ crate::runtime::string_enum!(CreateCreditCardBodyAddressField);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCreditCardBodyConsentType {
     /// `RECURRING_CONSENT`
     RecurringConsent,
@@ -2041,7 +2087,9 @@ pub enum CreateCreditCardBodyConsentType {
     /// `NO_CONSENT`
     NoConsent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2255,6 +2303,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardResponseAddress {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCreditCardResponseAddressField {
     /// `BILLING`
     Billing,
@@ -2263,7 +2312,9 @@ pub enum CreateCreditCardResponseAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2350,6 +2401,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldBody {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCustomFieldBodyFieldType {
     /// `Currency`
     Currency,
@@ -2400,7 +2452,9 @@ pub enum CreateCustomFieldBodyFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2542,6 +2596,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponse {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCustomFieldResponseFieldType {
     /// `Currency`
     Currency,
@@ -2592,7 +2647,9 @@ pub enum CreateCustomFieldResponseFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2674,6 +2731,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponseOptionsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateCustomFieldResponseRecordType {
     /// `CONTACT`
     Contact,
@@ -2690,7 +2748,9 @@ pub enum CreateCustomFieldResponseRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2869,6 +2929,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactBody {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailForContactBodyOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -2879,7 +2940,9 @@ pub enum CreateEmailForContactBodyOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3055,6 +3118,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactResponse {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailForContactResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -3065,7 +3129,9 @@ pub enum CreateEmailForContactResponseOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3348,6 +3414,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodyAddressesItemField {
     /// `BILLING`
     Billing,
@@ -3356,7 +3423,9 @@ pub enum CreateOrUpdateContactBodyAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3446,13 +3515,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyCustomFieldsItem 
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodyDuplicateOption {
     /// `Email`
     Email,
     /// `EmailAndName`
     EmailAndName,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3518,6 +3590,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyEmailAddressesIte
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodyEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -3526,7 +3599,9 @@ pub enum CreateOrUpdateContactBodyEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3597,13 +3672,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodyFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3726,6 +3804,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyPhoneNumbersItem 
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodyPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -3738,7 +3817,9 @@ pub enum CreateOrUpdateContactBodyPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3796,6 +3877,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodySocialAccountsIte
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodySocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -3812,7 +3894,9 @@ pub enum CreateOrUpdateContactBodySocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3833,6 +3917,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodySocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactBodySourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -3857,7 +3942,9 @@ pub enum CreateOrUpdateContactBodySourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4189,6 +4276,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseAddressesItem
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseAddressesItemField {
     /// `BILLING`
     Billing,
@@ -4197,7 +4285,9 @@ pub enum CreateOrUpdateContactResponseAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4342,6 +4432,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseEmailAddresse
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -4350,7 +4441,9 @@ pub enum CreateOrUpdateContactResponseEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4367,6 +4460,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseEmailAddressesItemFiel
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -4403,7 +4497,9 @@ pub enum CreateOrUpdateContactResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4490,13 +4586,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseFaxNumbersIte
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4626,6 +4725,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponsePhoneNumbersI
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponsePhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -4638,7 +4738,9 @@ pub enum CreateOrUpdateContactResponsePhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4742,6 +4844,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseSocialAccount
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -4758,7 +4861,9 @@ pub enum CreateOrUpdateContactResponseSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4779,6 +4884,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseSocialAccountsItemType
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrUpdateContactResponseSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -4803,7 +4909,9 @@ pub enum CreateOrUpdateContactResponseSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5133,6 +5241,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseAddressesItemField {
     /// `BILLING`
     Billing,
@@ -5141,7 +5250,9 @@ pub enum GetContactResponseAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5284,6 +5395,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -5292,7 +5404,9 @@ pub enum GetContactResponseEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5309,6 +5423,7 @@ crate::runtime::string_enum!(GetContactResponseEmailAddressesItemField);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -5345,7 +5460,9 @@ pub enum GetContactResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5430,13 +5547,16 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5564,6 +5684,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponsePhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponsePhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -5576,7 +5697,9 @@ pub enum GetContactResponsePhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5680,6 +5803,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -5696,7 +5820,9 @@ pub enum GetContactResponseSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5717,6 +5843,7 @@ crate::runtime::string_enum!(GetContactResponseSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetContactResponseSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -5741,7 +5868,9 @@ pub enum GetContactResponseSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6063,6 +6192,7 @@ impl<'de> serde::Deserialize<'de> for ListAppliedTagsResponseTagsItemTag {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsOrder {
     /// `id`
     Id,
@@ -6077,7 +6207,9 @@ pub enum ListContactsOrder {
     /// `email`
     Email,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6097,13 +6229,16 @@ crate::runtime::string_enum!(ListContactsOrder);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsOrderDirection {
     /// `ASCENDING`
     Ascending,
     /// `DESCENDING`
     Descending,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6453,6 +6588,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemAddressesI
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemAddressesItemField {
     /// `BILLING`
     Billing,
@@ -6461,7 +6597,9 @@ pub enum ListContactsResponseContactsItemAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6607,6 +6745,7 @@ for ListContactsResponseContactsItemEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -6615,7 +6754,9 @@ pub enum ListContactsResponseContactsItemEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6632,6 +6773,7 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemEmailAddressesItemF
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -6668,7 +6810,9 @@ pub enum ListContactsResponseContactsItemEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6755,13 +6899,16 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemFaxNumbers
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6842,6 +6989,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemPhoneNumbe
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -6854,7 +7002,9 @@ pub enum ListContactsResponseContactsItemPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6913,6 +7063,7 @@ for ListContactsResponseContactsItemSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -6929,7 +7080,9 @@ pub enum ListContactsResponseContactsItemSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6950,6 +7103,7 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemSocialAccountsItemT
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListContactsResponseContactsItemSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -6974,7 +7128,9 @@ pub enum ListContactsResponseContactsItemSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7216,6 +7372,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsForContactResponseEmailsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListEmailsForContactResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -7226,7 +7383,9 @@ pub enum ListEmailsForContactResponseEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7349,6 +7508,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveContactModelResponseCustomFieldsIt
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveContactModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -7399,7 +7559,9 @@ pub enum RetrieveContactModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7482,6 +7644,7 @@ for RetrieveContactModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveContactModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -7498,7 +7661,9 @@ pub enum RetrieveContactModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7781,6 +7946,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyAddressesItem
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyAddressesItemField {
     /// `BILLING`
     Billing,
@@ -7789,7 +7955,9 @@ pub enum UpdatePropertiesOnContactBodyAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7929,6 +8097,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyEmailAddresse
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -7937,7 +8106,9 @@ pub enum UpdatePropertiesOnContactBodyEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8010,13 +8181,16 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyFaxNumbersIte
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8139,6 +8313,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyPhoneNumbersI
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -8151,7 +8326,9 @@ pub enum UpdatePropertiesOnContactBodyPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8209,6 +8386,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodySocialAccount
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodySocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -8225,7 +8403,9 @@ pub enum UpdatePropertiesOnContactBodySocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8246,6 +8426,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactBodySocialAccountsItemType
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodySourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -8270,7 +8451,9 @@ pub enum UpdatePropertiesOnContactBodySourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8606,6 +8789,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseAddresses
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseAddressesItemField {
     /// `BILLING`
     Billing,
@@ -8614,7 +8798,9 @@ pub enum UpdatePropertiesOnContactResponseAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8760,6 +8946,7 @@ for UpdatePropertiesOnContactResponseEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -8768,7 +8955,9 @@ pub enum UpdatePropertiesOnContactResponseEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8785,6 +8974,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseEmailAddressesItem
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -8821,7 +9011,9 @@ pub enum UpdatePropertiesOnContactResponseEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8908,13 +9100,16 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseFaxNumber
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9044,6 +9239,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponsePhoneNumb
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponsePhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -9056,7 +9252,9 @@ pub enum UpdatePropertiesOnContactResponsePhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9162,6 +9360,7 @@ for UpdatePropertiesOnContactResponseSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -9178,7 +9377,9 @@ pub enum UpdatePropertiesOnContactResponseSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9199,6 +9400,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseSocialAccountsItem
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -9223,7 +9425,9 @@ pub enum UpdatePropertiesOnContactResponseSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9248,6 +9452,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseSourceType);
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnContactUpdateMaskItem {
     /// `addresses`
     Addresses,
@@ -9304,7 +9509,9 @@ pub enum UpdatePropertiesOnContactUpdateMaskItem {
     /// `website`
     Website,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

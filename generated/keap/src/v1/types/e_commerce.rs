@@ -173,6 +173,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBodyOrderItemsItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderBodyOrderItemsItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -209,7 +210,9 @@ pub enum CreateOrderBodyOrderItemsItemItemType {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -240,13 +243,16 @@ crate::runtime::string_enum!(CreateOrderBodyOrderItemsItemItemType);
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderBodyOrderType {
     /// `Offline`
     Offline,
     /// `Online`
     Online,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -429,6 +435,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderBody {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderItemsOnOrderBodyItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -465,7 +472,9 @@ pub enum CreateOrderItemsOnOrderBodyItemType {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -934,13 +943,16 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderItemsOnOrderResponseProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1723,13 +1735,16 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderResponseOrderItemsItemProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2191,6 +2206,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderBody {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreatePaymentOnOrderBodyPaymentMethodType {
     /// `CREDIT_CARD`
     CreditCard,
@@ -2201,7 +2217,9 @@ pub enum CreatePaymentOnOrderBodyPaymentMethodType {
     /// `TOKEN`
     Token,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2523,6 +2541,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateSubscriptionResponseBillingCycle {
     /// `YEAR`
     Year,
@@ -2533,7 +2552,9 @@ pub enum CreateSubscriptionResponseBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3267,6 +3288,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseShippingInformation {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetOrderResponseSourceType {
     /// `INVOICE`
     Invoice,
@@ -3281,7 +3303,9 @@ pub enum GetOrderResponseSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4135,6 +4159,7 @@ for GetTransactionResponseOrdersItemShippingInformation {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetTransactionResponseOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -4149,7 +4174,9 @@ pub enum GetTransactionResponseOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4253,13 +4280,16 @@ impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponseItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListOrdersOrder {
     /// `order_date`
     OrderDate,
     /// `update_date`
     UpdateDate,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5044,6 +5074,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemShippingInform
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListOrdersResponseOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -5058,7 +5089,9 @@ pub enum ListOrdersResponseOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5254,6 +5287,7 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponseSubscriptionsItem
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListSubscriptionsResponseSubscriptionsItemBillingCycle {
     /// `YEAR`
     Year,
@@ -5264,7 +5298,9 @@ pub enum ListSubscriptionsResponseSubscriptionsItemBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6185,6 +6221,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformatio
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListTransactionsForOrderResponseTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -6199,7 +6236,9 @@ pub enum ListTransactionsForOrderResponseTransactionsItemOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7120,6 +7159,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemShippingInformation {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListTransactionsResponseTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -7134,7 +7174,9 @@ pub enum ListTransactionsResponseTransactionsItemOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7529,6 +7571,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOrderModelResponseCustomFieldsItem
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveOrderModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -7579,7 +7622,9 @@ pub enum RetrieveOrderModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7662,6 +7707,7 @@ for RetrieveOrderModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveOrderModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -7678,7 +7724,9 @@ pub enum RetrieveOrderModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7806,6 +7854,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveSubscriptionModelResponseCustomFie
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveSubscriptionModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -7856,7 +7905,9 @@ pub enum RetrieveSubscriptionModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7939,6 +7990,7 @@ for RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveSubscriptionModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -7955,7 +8007,9 @@ pub enum RetrieveSubscriptionModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -164,6 +164,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailBody {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailBodyOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -174,7 +175,9 @@ pub enum CreateEmailBodyOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -350,6 +353,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailResponse {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -360,7 +364,9 @@ pub enum CreateEmailResponseOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -570,6 +576,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsBodyEmailsItem {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailsBodyEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -580,7 +587,9 @@ pub enum CreateEmailsBodyEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -795,6 +804,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseEmailsItem {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailsResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -805,7 +815,9 @@ pub enum CreateEmailsResponseEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1022,6 +1034,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseErrorsItemEmail {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateEmailsResponseErrorsItemEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -1032,7 +1045,9 @@ pub enum CreateEmailsResponseErrorsItemEmailOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1207,6 +1222,7 @@ impl<'de> serde::Deserialize<'de> for GetEmailResponse {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetEmailResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -1217,7 +1233,9 @@ pub enum GetEmailResponseOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1394,6 +1412,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsResponseEmailsItem {
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListEmailsResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -1404,7 +1423,9 @@ pub enum ListEmailsResponseEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

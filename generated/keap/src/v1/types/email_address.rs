@@ -106,6 +106,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceEmailAddressResponse {
 ///
 /// Needs the crate feature `v1_email_address` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReplaceEmailAddressResponseStatus {
     /// `Unengaged Marketable`
     UnengagedMarketable,
@@ -142,7 +143,9 @@ pub enum ReplaceEmailAddressResponseStatus {
     /// `Deactivated/Delinquent Mailbox`
     DeactivatedDelinquentMailbox,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

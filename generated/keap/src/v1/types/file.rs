@@ -82,6 +82,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileBody {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateFileBodyFileAssociation {
     /// `CONTACT`
     Contact,
@@ -90,7 +91,9 @@ pub enum CreateFileBodyFileAssociation {
     /// `COMPANY`
     Company,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -256,6 +259,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponseFileDescriptor {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateFileResponseFileDescriptorCategory {
     /// `Attachments`
     Attachments,
@@ -276,7 +280,9 @@ pub enum CreateFileResponseFileDescriptorCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -299,6 +305,7 @@ crate::runtime::string_enum!(CreateFileResponseFileDescriptorCategory);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateFileResponseFileDescriptorFileBoxType {
     /// `Application`
     Application,
@@ -335,7 +342,9 @@ pub enum CreateFileResponseFileDescriptorFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -515,6 +524,7 @@ impl<'de> serde::Deserialize<'de> for GetFileResponseFileDescriptor {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetFileResponseFileDescriptorCategory {
     /// `Attachments`
     Attachments,
@@ -535,7 +545,9 @@ pub enum GetFileResponseFileDescriptorCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -558,6 +570,7 @@ crate::runtime::string_enum!(GetFileResponseFileDescriptorCategory);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetFileResponseFileDescriptorFileBoxType {
     /// `Application`
     Application,
@@ -594,7 +607,9 @@ pub enum GetFileResponseFileDescriptorFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -625,6 +640,7 @@ crate::runtime::string_enum!(GetFileResponseFileDescriptorFileBoxType);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListFilesPermission {
     /// `USER`
     User,
@@ -633,7 +649,9 @@ pub enum ListFilesPermission {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -808,6 +826,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponseFilesItem {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListFilesResponseFilesItemCategory {
     /// `Attachments`
     Attachments,
@@ -828,7 +847,9 @@ pub enum ListFilesResponseFilesItemCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -851,6 +872,7 @@ crate::runtime::string_enum!(ListFilesResponseFilesItemCategory);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListFilesResponseFilesItemFileBoxType {
     /// `Application`
     Application,
@@ -887,7 +909,9 @@ pub enum ListFilesResponseFilesItemFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -918,6 +942,7 @@ crate::runtime::string_enum!(ListFilesResponseFilesItemFileBoxType);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListFilesType {
     /// `Application`
     Application,
@@ -954,7 +979,9 @@ pub enum ListFilesType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -985,6 +1012,7 @@ crate::runtime::string_enum!(ListFilesType);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListFilesViewable {
     /// `PUBLIC`
     Public,
@@ -993,7 +1021,9 @@ pub enum ListFilesViewable {
     /// `BOTH`
     Both,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1086,6 +1116,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileBody {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFileBodyFileAssociation {
     /// `CONTACT`
     Contact,
@@ -1094,7 +1125,9 @@ pub enum UpdateFileBodyFileAssociation {
     /// `COMPANY`
     Company,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1260,6 +1293,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileResponseFileDescriptor {
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFileResponseFileDescriptorCategory {
     /// `Attachments`
     Attachments,
@@ -1280,7 +1314,9 @@ pub enum UpdateFileResponseFileDescriptorCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1303,6 +1339,7 @@ crate::runtime::string_enum!(UpdateFileResponseFileDescriptorCategory);
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateFileResponseFileDescriptorFileBoxType {
     /// `Application`
     Application,
@@ -1339,7 +1376,9 @@ pub enum UpdateFileResponseFileDescriptorFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

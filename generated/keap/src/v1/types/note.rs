@@ -75,6 +75,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteBody {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateNoteBodyType {
     /// `Appointment`
     Appointment,
@@ -89,7 +90,9 @@ pub enum CreateNoteBodyType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -179,6 +182,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldBody {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateNoteCustomFieldBodyFieldType {
     /// `Currency`
     Currency,
@@ -229,7 +233,9 @@ pub enum CreateNoteCustomFieldBodyFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -371,6 +377,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponse {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateNoteCustomFieldResponseFieldType {
     /// `Currency`
     Currency,
@@ -421,7 +428,9 @@ pub enum CreateNoteCustomFieldResponseFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -503,6 +512,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponseOptionsItem {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateNoteCustomFieldResponseRecordType {
     /// `CONTACT`
     Contact,
@@ -519,7 +529,9 @@ pub enum CreateNoteCustomFieldResponseRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -659,6 +671,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteResponseLastUpdatedBy {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateNoteResponseType {
     /// `Appointment`
     Appointment,
@@ -673,7 +686,9 @@ pub enum CreateNoteResponseType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -812,6 +827,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponseLastUpdatedBy {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GetNoteResponseType {
     /// `Appointment`
     Appointment,
@@ -826,7 +842,9 @@ pub enum GetNoteResponseType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1014,6 +1032,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponseNotesItemLastUpdatedBy {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListNotesResponseNotesItemType {
     /// `Appointment`
     Appointment,
@@ -1028,7 +1047,9 @@ pub enum ListNotesResponseNotesItemType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1153,6 +1174,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveNoteModelResponseCustomFieldsItem 
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveNoteModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -1203,7 +1225,9 @@ pub enum RetrieveNoteModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1286,6 +1310,7 @@ for RetrieveNoteModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveNoteModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -1302,7 +1327,9 @@ pub enum RetrieveNoteModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1390,6 +1417,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteBody {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteBodyType {
     /// `Appointment`
     Appointment,
@@ -1404,7 +1432,9 @@ pub enum UpdateNoteBodyType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1543,6 +1573,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponseLastUpdatedBy {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteResponseType {
     /// `Appointment`
     Appointment,
@@ -1557,7 +1588,9 @@ pub enum UpdateNoteResponseType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1631,6 +1664,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteBody {
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnNoteBodyType {
     /// `Appointment`
     Appointment,
@@ -1645,7 +1679,9 @@ pub enum UpdatePropertiesOnNoteBodyType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1784,6 +1820,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteResponseLastUpdatedB
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdatePropertiesOnNoteResponseType {
     /// `Appointment`
     Appointment,
@@ -1798,7 +1835,9 @@ pub enum UpdatePropertiesOnNoteResponseType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -1448,6 +1448,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseUser {
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListOpportunitiesOrder {
     /// `next_action`
     NextAction,
@@ -1458,7 +1459,9 @@ pub enum ListOpportunitiesOrder {
     /// `date_created`
     DateCreated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2176,6 +2179,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOpportunityModelResponseCustomFiel
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveOpportunityModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -2226,7 +2230,9 @@ pub enum RetrieveOpportunityModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2309,6 +2315,7 @@ for RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveOpportunityModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -2325,7 +2332,9 @@ pub enum RetrieveOpportunityModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

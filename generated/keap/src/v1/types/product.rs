@@ -347,6 +347,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponseSubscriptionPlansItem
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`
     Year,
@@ -357,7 +358,9 @@ pub enum CreateProductResponseSubscriptionPlansItemCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -451,6 +454,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionBody {
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductSubscriptionBodyCycleType {
     /// `YEAR`
     Year,
@@ -461,7 +465,9 @@ pub enum CreateProductSubscriptionBodyCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -573,6 +579,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductSubscriptionResponseCycleType {
     /// `YEAR`
     Year,
@@ -583,7 +590,9 @@ pub enum CreateProductSubscriptionResponseCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -924,13 +933,16 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1091,6 +1103,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlans
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListProductsFromSyncTokenResponseProductStatusesItemStatus {
     /// `CREATED`
     Created,
@@ -1099,7 +1112,9 @@ pub enum ListProductsFromSyncTokenResponseProductStatusesItemStatus {
     /// `DELETED`
     Deleted,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1383,13 +1398,16 @@ for ListProductsResponseProductsItemProductOptionsItem {
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListProductsResponseProductsItemProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1738,6 +1756,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponseSubscriptionPlansIt
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`
     Year,
@@ -1748,7 +1767,9 @@ pub enum RetrieveProductResponseSubscriptionPlansItemCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1860,6 +1881,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveProductSubscriptionResponseCycleType {
     /// `YEAR`
     Year,
@@ -1870,7 +1892,9 @@ pub enum RetrieveProductSubscriptionResponseCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2165,6 +2189,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponseSubscriptionPlansItem
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`
     Year,
@@ -2175,7 +2200,9 @@ pub enum UpdateProductResponseSubscriptionPlansItemCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

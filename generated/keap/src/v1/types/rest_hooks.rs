@@ -94,6 +94,7 @@ impl<'de> serde::Deserialize<'de> for CreateAHookSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAHookSubscriptionResponseStatus {
     /// `Unverified`
     Unverified,
@@ -102,7 +103,9 @@ pub enum CreateAHookSubscriptionResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -168,6 +171,7 @@ impl<'de> serde::Deserialize<'de> for ListStoredHookSubscriptionsResponseItem {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListStoredHookSubscriptionsResponseItemStatus {
     /// `Unverified`
     Unverified,
@@ -176,7 +180,9 @@ pub enum ListStoredHookSubscriptionsResponseItemStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -242,6 +248,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAHookSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveAHookSubscriptionResponseStatus {
     /// `Unverified`
     Unverified,
@@ -250,7 +257,9 @@ pub enum RetrieveAHookSubscriptionResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -355,6 +364,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAHookSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateAHookSubscriptionResponseStatus {
     /// `Unverified`
     Unverified,
@@ -363,7 +373,9 @@ pub enum UpdateAHookSubscriptionResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -429,6 +441,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionDelayedResponse {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VerifyAHookSubscriptionDelayedResponseStatus {
     /// `Unverified`
     Unverified,
@@ -437,7 +450,9 @@ pub enum VerifyAHookSubscriptionDelayedResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -503,6 +518,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionResponse {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VerifyAHookSubscriptionResponseStatus {
     /// `Unverified`
     Unverified,
@@ -511,7 +527,9 @@ pub enum VerifyAHookSubscriptionResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

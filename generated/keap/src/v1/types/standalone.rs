@@ -210,6 +210,7 @@ impl<'de> serde::Deserialize<'de> for AccountProfileAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountProfileAddressField {
     /// `BILLING`
     Billing,
@@ -218,7 +219,9 @@ pub enum AccountProfileAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1904,6 +1907,7 @@ impl<'de> serde::Deserialize<'de> for CampaignGoalsItemHistoricalContactCounts {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignGoalsItemType {
     /// `WebForm`
     WebForm,
@@ -1956,7 +1960,9 @@ pub enum CampaignGoalsItemType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2049,6 +2055,7 @@ impl<'de> serde::Deserialize<'de> for CampaignLandingPageNodeDto {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignLandingPageNodeDtoType {
     /// `WebForm`
     WebForm,
@@ -2101,7 +2108,9 @@ pub enum CampaignLandingPageNodeDtoType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2386,6 +2395,7 @@ for CampaignListCampaignsItemGoalsItemHistoricalContactCounts {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignListCampaignsItemGoalsItemType {
     /// `WebForm`
     WebForm,
@@ -2438,7 +2448,9 @@ pub enum CampaignListCampaignsItemGoalsItemType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2680,6 +2692,7 @@ for CampaignListCampaignsItemSequencesItemPathsItemItemsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignListCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -2752,7 +2765,9 @@ pub enum CampaignListCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -2857,6 +2872,7 @@ impl<'de> serde::Deserialize<'de> for CampaignNodeDto {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignNodeDtoType {
     /// `WebForm`
     WebForm,
@@ -2909,7 +2925,9 @@ pub enum CampaignNodeDtoType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3147,6 +3165,7 @@ impl<'de> serde::Deserialize<'de> for CampaignSequencesItemPathsItemItemsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignSequencesItemPathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -3219,7 +3238,9 @@ pub enum CampaignSequencesItemPathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3476,6 +3497,7 @@ impl<'de> serde::Deserialize<'de> for CampaignWithStatsGoalsItemHistoricalContac
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignWithStatsGoalsItemType {
     /// `WebForm`
     WebForm,
@@ -3528,7 +3550,9 @@ pub enum CampaignWithStatsGoalsItemType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -3769,6 +3793,7 @@ impl<'de> serde::Deserialize<'de> for CampaignWithStatsSequencesItemPathsItemIte
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CampaignWithStatsSequencesItemPathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -3841,7 +3866,9 @@ pub enum CampaignWithStatsSequencesItemPathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4247,6 +4274,7 @@ impl<'de> serde::Deserialize<'de> for CompanyCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CompanyEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -4283,7 +4311,9 @@ pub enum CompanyEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -4632,6 +4662,7 @@ impl<'de> serde::Deserialize<'de> for CompanyListCompaniesItemCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CompanyListCompaniesItemEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -4668,7 +4699,9 @@ pub enum CompanyListCompaniesItemEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5002,6 +5035,7 @@ impl<'de> serde::Deserialize<'de> for ContactAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactAddressField {
     /// `BILLING`
     Billing,
@@ -5010,7 +5044,9 @@ pub enum ContactAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5415,6 +5451,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemAddressesItemField {
     /// `BILLING`
     Billing,
@@ -5423,7 +5460,9 @@ pub enum ContactListContactsItemAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5568,6 +5607,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemEmailAddressesItem 
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -5576,7 +5616,9 @@ pub enum ContactListContactsItemEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5593,6 +5635,7 @@ crate::runtime::string_enum!(ContactListContactsItemEmailAddressesItemField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -5629,7 +5672,9 @@ pub enum ContactListContactsItemEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5714,13 +5759,16 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5799,6 +5847,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -5811,7 +5860,9 @@ pub enum ContactListContactsItemPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5869,6 +5920,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemSocialAccountsItem 
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -5885,7 +5937,9 @@ pub enum ContactListContactsItemSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -5906,6 +5960,7 @@ crate::runtime::string_enum!(ContactListContactsItemSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactListContactsItemSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -5930,7 +5985,9 @@ pub enum ContactListContactsItemSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6362,13 +6419,16 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliate {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateAffiliateStatus {
     /// `active`
     Active,
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -6967,6 +7027,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactAddressesItemField {
     /// `BILLING`
     Billing,
@@ -6975,7 +7036,9 @@ pub enum CreateOrPatchContactAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7113,6 +7176,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -7121,7 +7185,9 @@ pub enum CreateOrPatchContactEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7192,13 +7258,16 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7319,6 +7388,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -7331,7 +7401,9 @@ pub enum CreateOrPatchContactPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7389,6 +7461,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -7405,7 +7478,9 @@ pub enum CreateOrPatchContactSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7426,6 +7501,7 @@ crate::runtime::string_enum!(CreateOrPatchContactSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrPatchContactSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -7450,7 +7526,9 @@ pub enum CreateOrPatchContactSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7640,6 +7718,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -7676,7 +7755,9 @@ pub enum CreateOrderItemItemType {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7779,6 +7860,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderOrderItemsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderOrderItemsItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -7815,7 +7897,9 @@ pub enum CreateOrderOrderItemsItemItemType {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -7846,13 +7930,16 @@ crate::runtime::string_enum!(CreateOrderOrderItemsItemItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateOrderOrderType {
     /// `Offline`
     Offline,
     /// `Online`
     Online,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8036,6 +8123,7 @@ impl<'de> serde::Deserialize<'de> for CreatePayment {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreatePaymentPaymentMethodType {
     /// `CREDIT_CARD`
     CreditCard,
@@ -8046,7 +8134,9 @@ pub enum CreatePaymentPaymentMethodType {
     /// `TOKEN`
     Token,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8285,6 +8375,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscription {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateProductSubscriptionCycleType {
     /// `YEAR`
     Year,
@@ -8295,7 +8386,9 @@ pub enum CreateProductSubscriptionCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -8383,6 +8476,7 @@ impl<'de> serde::Deserialize<'de> for CreateRestCustomField {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateRestCustomFieldFieldType {
     /// `Currency`
     Currency,
@@ -8433,7 +8527,9 @@ pub enum CreateRestCustomFieldFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9215,6 +9311,7 @@ impl<'de> serde::Deserialize<'de> for CreditCardAddedAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreditCardAddedAddressField {
     /// `BILLING`
     Billing,
@@ -9223,7 +9320,9 @@ pub enum CreditCardAddedAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9333,6 +9432,7 @@ impl<'de> serde::Deserialize<'de> for CreditCardAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreditCardAddressField {
     /// `BILLING`
     Billing,
@@ -9341,7 +9441,9 @@ pub enum CreditCardAddressField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9358,6 +9460,7 @@ crate::runtime::string_enum!(CreditCardAddressField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreditCardConsentType {
     /// `RECURRING_CONSENT`
     RecurringConsent,
@@ -9368,7 +9471,9 @@ pub enum CreditCardConsentType {
     /// `NO_CONSENT`
     NoConsent,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9451,6 +9556,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `Currency`
     Currency,
@@ -9501,7 +9607,9 @@ pub enum CustomFieldMetaDataFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -9583,6 +9691,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaDataOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldMetaDataRecordType {
     /// `CONTACT`
     Contact,
@@ -9599,7 +9708,9 @@ pub enum CustomFieldMetaDataRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -10684,6 +10795,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderShippingInformation
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EcommerceReportingOrderSourceType {
     /// `INVOICE`
     Invoice,
@@ -10698,7 +10810,9 @@ pub enum EcommerceReportingOrderSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -11899,6 +12013,7 @@ for EcommerceReportingTransactionOrdersItemShippingInformation {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EcommerceReportingTransactionOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -11913,7 +12028,9 @@ pub enum EcommerceReportingTransactionOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -11981,6 +12098,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailAddressField {
     /// `EMAIL1`
     Email1,
@@ -11989,7 +12107,9 @@ pub enum EmailAddressField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -12532,6 +12652,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateErrorEmail {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentCreateErrorEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -12542,7 +12663,9 @@ pub enum EmailSentCreateErrorEmailOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -12752,6 +12875,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListRequestEmailsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentCreateListRequestEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -12762,7 +12886,9 @@ pub enum EmailSentCreateListRequestEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -12977,6 +13103,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponseEmailsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentCreateListResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -12987,7 +13114,9 @@ pub enum EmailSentCreateListResponseEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13206,6 +13335,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponseErrorsItemEmail
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentCreateListResponseErrorsItemEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -13216,7 +13346,9 @@ pub enum EmailSentCreateListResponseErrorsItemEmailOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13236,6 +13368,7 @@ crate::runtime::string_enum!(EmailSentCreateListResponseErrorsItemEmailOriginalP
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentCreateOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -13246,7 +13379,9 @@ pub enum EmailSentCreateOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13533,6 +13668,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentQueryResultListEmailsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentQueryResultListEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -13543,7 +13679,9 @@ pub enum EmailSentQueryResultListEmailsItemOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13561,6 +13699,7 @@ crate::runtime::string_enum!(EmailSentQueryResultListEmailsItemOriginalProvider)
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentQueryResultOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -13571,7 +13710,9 @@ pub enum EmailSentQueryResultOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13712,6 +13853,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentQueryResultWithContent {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmailSentQueryResultWithContentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
@@ -13722,7 +13864,9 @@ pub enum EmailSentQueryResultWithContentOriginalProvider {
     /// `GOOGLE`
     Google,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -13774,6 +13918,7 @@ impl<'de> serde::Deserialize<'de> for EntryLongString {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EntryLongStringKey {
     /// `SUCCESS`
     Success,
@@ -13788,7 +13933,9 @@ pub enum EntryLongStringKey {
     /// `NO_PERMISSION`
     NoPermission,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14241,13 +14388,16 @@ impl<'de> serde::Deserialize<'de> for FaxNumber {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FaxNumberField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14369,6 +14519,7 @@ impl<'de> serde::Deserialize<'de> for FileDescriptor {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileDescriptorCategory {
     /// `Attachments`
     Attachments,
@@ -14389,7 +14540,9 @@ pub enum FileDescriptorCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14412,6 +14565,7 @@ crate::runtime::string_enum!(FileDescriptorCategory);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileDescriptorFileBoxType {
     /// `Application`
     Application,
@@ -14448,7 +14602,9 @@ pub enum FileDescriptorFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14628,6 +14784,7 @@ impl<'de> serde::Deserialize<'de> for FileInformationFileDescriptor {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileInformationFileDescriptorCategory {
     /// `Attachments`
     Attachments,
@@ -14648,7 +14805,9 @@ pub enum FileInformationFileDescriptorCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14671,6 +14830,7 @@ crate::runtime::string_enum!(FileInformationFileDescriptorCategory);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileInformationFileDescriptorFileBoxType {
     /// `Application`
     Application,
@@ -14707,7 +14867,9 @@ pub enum FileInformationFileDescriptorFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14896,6 +15058,7 @@ impl<'de> serde::Deserialize<'de> for FileListFilesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileListFilesItemCategory {
     /// `Attachments`
     Attachments,
@@ -14916,7 +15079,9 @@ pub enum FileListFilesItemCategory {
     /// `Funnel`
     Funnel,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -14939,6 +15104,7 @@ crate::runtime::string_enum!(FileListFilesItemCategory);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileListFilesItemFileBoxType {
     /// `Application`
     Application,
@@ -14975,7 +15141,9 @@ pub enum FileListFilesItemFileBoxType {
     /// `BrandingCenterLogo`
     BrandingCenterLogo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15082,6 +15250,7 @@ impl<'de> serde::Deserialize<'de> for FileUpload {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FileUploadFileAssociation {
     /// `CONTACT`
     Contact,
@@ -15090,7 +15259,9 @@ pub enum FileUploadFileAssociation {
     /// `COMPANY`
     Company,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15412,6 +15583,7 @@ impl<'de> serde::Deserialize<'de> for FullContactAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactAddressesItemField {
     /// `BILLING`
     Billing,
@@ -15420,7 +15592,9 @@ pub enum FullContactAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15563,6 +15737,7 @@ impl<'de> serde::Deserialize<'de> for FullContactEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -15571,7 +15746,9 @@ pub enum FullContactEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15588,6 +15765,7 @@ crate::runtime::string_enum!(FullContactEmailAddressesItemField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -15624,7 +15802,9 @@ pub enum FullContactEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15709,13 +15889,16 @@ impl<'de> serde::Deserialize<'de> for FullContactFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15843,6 +16026,7 @@ impl<'de> serde::Deserialize<'de> for FullContactPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -15855,7 +16039,9 @@ pub enum FullContactPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15959,6 +16145,7 @@ impl<'de> serde::Deserialize<'de> for FullContactSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -15975,7 +16162,9 @@ pub enum FullContactSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -15996,6 +16185,7 @@ crate::runtime::string_enum!(FullContactSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FullContactSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -16020,7 +16210,9 @@ pub enum FullContactSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -16282,6 +16474,7 @@ impl<'de> serde::Deserialize<'de> for GoalHistoricalContactCounts {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GoalType {
     /// `WebForm`
     WebForm,
@@ -16334,7 +16527,9 @@ pub enum GoalType {
     /// `IntegrationTrigger`
     IntegrationTrigger,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -16551,6 +16746,7 @@ impl<'de> serde::Deserialize<'de> for Item {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ItemType {
     /// `NULL`
     Null,
@@ -16623,7 +16819,9 @@ pub enum ItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -17008,6 +17206,7 @@ impl<'de> serde::Deserialize<'de> for NoteListNotesItemLastUpdatedBy {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NoteListNotesItemType {
     /// `Appointment`
     Appointment,
@@ -17022,7 +17221,9 @@ pub enum NoteListNotesItemType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -17042,6 +17243,7 @@ crate::runtime::string_enum!(NoteListNotesItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NoteType {
     /// `Appointment`
     Appointment,
@@ -17056,7 +17258,9 @@ pub enum NoteType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -17225,6 +17429,7 @@ impl<'de> serde::Deserialize<'de> for ObjectModelCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ObjectModelCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -17275,7 +17480,9 @@ pub enum ObjectModelCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -17357,6 +17564,7 @@ impl<'de> serde::Deserialize<'de> for ObjectModelCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ObjectModelCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -17373,7 +17581,9 @@ pub enum ObjectModelCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -19092,13 +19302,16 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderItemProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -20079,6 +20292,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemShippingInformation {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderListOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -20093,7 +20307,9 @@ pub enum OrderListOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -20544,13 +20760,16 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProductProductOptionsIt
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderOrderItemsItemProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -21099,6 +21318,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PhoneNumberField {
     /// `PHONE1`
     Phone1,
@@ -21111,7 +21331,9 @@ pub enum PhoneNumberField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -21481,13 +21703,16 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItemProductOptionsItem 
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductListProductsItemProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -21762,13 +21987,16 @@ impl<'de> serde::Deserialize<'de> for ProductOption {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductOptionType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -22025,13 +22253,16 @@ impl<'de> serde::Deserialize<'de> for ProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -22458,13 +22689,16 @@ for ProductStatusListProductStatusesItemProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductStatusListProductStatusesItemProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -22625,6 +22859,7 @@ for ProductStatusListProductStatusesItemProductSubscriptionPlansItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductStatusListProductStatusesItemStatus {
     /// `CREATED`
     Created,
@@ -22633,7 +22868,9 @@ pub enum ProductStatusListProductStatusesItemStatus {
     /// `DELETED`
     Deleted,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -22858,13 +23095,16 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductProductOptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductStatusProductProductOptionsItemType {
     /// `FixedList`
     FixedList,
     /// `Variable`
     Variable,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -23019,6 +23259,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductSubscriptionPlansItem 
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductStatusStatus {
     /// `CREATED`
     Created,
@@ -23027,7 +23268,9 @@ pub enum ProductStatusStatus {
     /// `DELETED`
     Deleted,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -23138,6 +23381,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscription {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProductSubscriptionCycleType {
     /// `YEAR`
     Year,
@@ -23148,7 +23392,9 @@ pub enum ProductSubscriptionCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -23545,6 +23791,7 @@ impl<'de> serde::Deserialize<'de> for RequestNote {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RequestNoteType {
     /// `Appointment`
     Appointment,
@@ -23559,7 +23806,9 @@ pub enum RequestNoteType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -26587,6 +26836,7 @@ impl<'de> serde::Deserialize<'de> for RestEmailAddress {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestEmailAddressStatus {
     /// `Unengaged Marketable`
     UnengagedMarketable,
@@ -26623,7 +26873,9 @@ pub enum RestEmailAddressStatus {
     /// `Deactivated/Delinquent Mailbox`
     DeactivatedDelinquentMailbox,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -26742,6 +26994,7 @@ impl<'de> serde::Deserialize<'de> for RestHookRequest {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestHookStatus {
     /// `Unverified`
     Unverified,
@@ -26750,7 +27003,9 @@ pub enum RestHookStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27140,6 +27395,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactAddressesItemField {
     /// `BILLING`
     Billing,
@@ -27148,7 +27404,9 @@ pub enum RestPartialContactAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27291,6 +27549,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -27299,7 +27558,9 @@ pub enum RestPartialContactEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27316,6 +27577,7 @@ crate::runtime::string_enum!(RestPartialContactEmailAddressesItemField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactEmailStatus {
     /// `UnengagedMarketable`
     UnengagedMarketable,
@@ -27352,7 +27614,9 @@ pub enum RestPartialContactEmailStatus {
     /// `Deactivated`
     Deactivated,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27437,13 +27701,16 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27522,6 +27789,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -27534,7 +27802,9 @@ pub enum RestPartialContactPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27592,6 +27862,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -27608,7 +27879,9 @@ pub enum RestPartialContactSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -27629,6 +27902,7 @@ crate::runtime::string_enum!(RestPartialContactSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestPartialContactSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -27653,7 +27927,9 @@ pub enum RestPartialContactSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -28008,6 +28284,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1SubscriptionPlansItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestProductV1SubscriptionPlansItemCycleType {
     /// `YEAR`
     Year,
@@ -28018,7 +28295,9 @@ pub enum RestProductV1SubscriptionPlansItemCycleType {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -28323,13 +28602,16 @@ impl<'de> serde::Deserialize<'de> for RestUserFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestUserFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -28408,6 +28690,7 @@ impl<'de> serde::Deserialize<'de> for RestUserPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestUserPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -28420,7 +28703,9 @@ pub enum RestUserPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -28439,6 +28724,7 @@ crate::runtime::string_enum!(RestUserPhoneNumbersItemField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestUserStatus {
     /// `Active`
     Active,
@@ -28447,7 +28733,9 @@ pub enum RestUserStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -28817,6 +29105,7 @@ impl<'de> serde::Deserialize<'de> for SequencePathItemsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SequencePathItemsItemType {
     /// `NULL`
     Null,
@@ -28889,7 +29178,9 @@ pub enum SequencePathItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -29032,6 +29323,7 @@ impl<'de> serde::Deserialize<'de> for SequencePathsItemItemsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SequencePathsItemItemsItemType {
     /// `NULL`
     Null,
@@ -29104,7 +29396,9 @@ pub enum SequencePathsItemItemsItemType {
     /// `ActionSet`
     ActionSet,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -29519,6 +29813,7 @@ impl<'de> serde::Deserialize<'de> for SocialAccount {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SocialAccountType {
     /// `Facebook`
     Facebook,
@@ -29535,7 +29830,9 @@ pub enum SocialAccountType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -29864,6 +30161,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionBillingCycle {
     /// `YEAR`
     Year,
@@ -29874,7 +30172,9 @@ pub enum SubscriptionBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -30068,6 +30368,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionListSubscriptionsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SubscriptionListSubscriptionsItemBillingCycle {
     /// `YEAR`
     Year,
@@ -30078,7 +30379,9 @@ pub enum SubscriptionListSubscriptionsItemBillingCycle {
     /// `DAY`
     Day,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -32451,6 +32754,7 @@ for TransactionListTransactionsItemOrdersItemShippingInformation {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TransactionListTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
     Invoice,
@@ -32465,7 +32769,9 @@ pub enum TransactionListTransactionsItemOrdersItemSourceType {
     /// `QBO_SYNC`
     QboSync,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -32585,6 +32891,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNote {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteType {
     /// `Appointment`
     Appointment,
@@ -32599,7 +32906,9 @@ pub enum UpdateNoteType {
     /// `Other`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33364,6 +33673,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactAddressesItemField {
     /// `BILLING`
     Billing,
@@ -33372,7 +33682,9 @@ pub enum UpsertContactAddressesItemField {
     /// `OTHER`
     Other,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33462,13 +33774,16 @@ impl<'de> serde::Deserialize<'de> for UpsertContactCustomFieldsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactDuplicateOption {
     /// `Email`
     Email,
     /// `EmailAndName`
     EmailAndName,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33532,6 +33847,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactEmailAddressesItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactEmailAddressesItemField {
     /// `EMAIL1`
     Email1,
@@ -33540,7 +33856,9 @@ pub enum UpsertContactEmailAddressesItemField {
     /// `EMAIL3`
     Email3,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33611,13 +33929,16 @@ impl<'de> serde::Deserialize<'de> for UpsertContactFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33738,6 +34059,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -33750,7 +34072,9 @@ pub enum UpsertContactPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33808,6 +34132,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactSocialAccountsItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactSocialAccountsItemType {
     /// `Facebook`
     Facebook,
@@ -33824,7 +34149,9 @@ pub enum UpsertContactSocialAccountsItemType {
     /// `Pinterest`
     Pinterest,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -33845,6 +34172,7 @@ crate::runtime::string_enum!(UpsertContactSocialAccountsItemType);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpsertContactSourceType {
     /// `APPOINTMENT`
     Appointment,
@@ -33869,7 +34197,9 @@ pub enum UpsertContactSourceType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
     UnknownValue,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -34321,13 +34651,16 @@ impl<'de> serde::Deserialize<'de> for UsersUsersItemFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UsersUsersItemFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -34406,6 +34739,7 @@ impl<'de> serde::Deserialize<'de> for UsersUsersItemPhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UsersUsersItemPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -34418,7 +34752,9 @@ pub enum UsersUsersItemPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -34437,6 +34773,7 @@ crate::runtime::string_enum!(UsersUsersItemPhoneNumbersItemField);
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UsersUsersItemStatus {
     /// `Active`
     Active,
@@ -34445,7 +34782,9 @@ pub enum UsersUsersItemStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

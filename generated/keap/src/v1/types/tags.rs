@@ -74,6 +74,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagToContactIdsResponseItem {
 ///
 /// Needs the crate feature `v1_tags` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApplyTagToContactIdsResponseItemKey {
     /// `SUCCESS`
     Success,
@@ -88,7 +89,9 @@ pub enum ApplyTagToContactIdsResponseItemKey {
     /// `NO_PERMISSION`
     NoPermission,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -234,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldBody {
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateTaskCustomFieldBodyFieldType {
     /// `Currency`
     Currency,
@@ -284,7 +285,9 @@ pub enum CreateTaskCustomFieldBodyFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -426,6 +429,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponse {
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateTaskCustomFieldResponseFieldType {
     /// `Currency`
     Currency,
@@ -476,7 +480,9 @@ pub enum CreateTaskCustomFieldResponseFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -558,6 +564,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponseOptionsItem {
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateTaskCustomFieldResponseRecordType {
     /// `CONTACT`
     Contact,
@@ -574,7 +581,9 @@ pub enum CreateTaskCustomFieldResponseRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1432,6 +1441,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveTaskModelResponseCustomFieldsItem 
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveTaskModelResponseCustomFieldsItemFieldType {
     /// `Currency`
     Currency,
@@ -1482,7 +1492,9 @@ pub enum RetrieveTaskModelResponseCustomFieldsItemFieldType {
     /// `YesNo`
     YesNo,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -1565,6 +1577,7 @@ for RetrieveTaskModelResponseCustomFieldsItemOptionsItem {
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RetrieveTaskModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
     Contact,
@@ -1581,7 +1594,9 @@ pub enum RetrieveTaskModelResponseCustomFieldsItemRecordType {
     /// `SUBSCRIPTION`
     Subscription,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

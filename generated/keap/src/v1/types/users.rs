@@ -358,13 +358,16 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponseFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateUserResponseFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -443,6 +446,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponsePhoneNumbersItem {
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateUserResponsePhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -455,7 +459,9 @@ pub enum CreateUserResponsePhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -474,6 +480,7 @@ crate::runtime::string_enum!(CreateUserResponsePhoneNumbersItemField);
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateUserResponseStatus {
     /// `Active`
     Active,
@@ -482,7 +489,9 @@ pub enum CreateUserResponseStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -834,13 +843,16 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemFaxNumbersItem {
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListUsersResponseUsersItemFaxNumbersItemField {
     /// `FAX1`
     Fax1,
     /// `FAX2`
     Fax2,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -921,6 +933,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemPhoneNumbersItem
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListUsersResponseUsersItemPhoneNumbersItemField {
     /// `PHONE1`
     Phone1,
@@ -933,7 +946,9 @@ pub enum ListUsersResponseUsersItemPhoneNumbersItemField {
     /// `PHONE5`
     Phone5,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -952,6 +967,7 @@ crate::runtime::string_enum!(ListUsersResponseUsersItemPhoneNumbersItemField);
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListUsersResponseUsersItemStatus {
     /// `Active`
     Active,
@@ -960,7 +976,9 @@ pub enum ListUsersResponseUsersItemStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

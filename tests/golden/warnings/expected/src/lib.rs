@@ -580,6 +580,13 @@
 //! restricts to listed values (`remind_time_mins`: 5, 10, 15, ...) are enums, so an unlisted
 //! number cannot be sent by accident; one the server sends anyway is kept in `Unknown(n)`.
 //!
+//! Keap adds enum values and `oneOf` members, so enums and unions are `#[non_exhaustive]`: a
+//! `match` on one needs a `_` arm, and a version of this crate that lists a new value is not a
+//! breaking release. Match the variants, not a value inside `Unknown`: once a version lists that
+//! value it decodes as its own variant. Structs are not `#[non_exhaustive]`, so that literals with
+//! `..Default::default()` work; every field Keap adds is a new public field, which breaks a
+//! literal naming every field, so a version with one is a breaking release (`0.x` to `0.x+1`).
+//!
 //! No value is lost in decoding. A number is read into its field only when the field holds it
 //! exactly: `6067.0`, `1e3` and `"6067"` fit an integer, `"60.67"` fits a float, and `""` or
 //! `null` is `None`. One that does not fit (`60.67` or `1e30` for an integer, `true` for a number)

@@ -75,13 +75,16 @@ impl<'de> serde::Deserialize<'de> for CreateTask {
 ///
 /// Needs the crate feature `tasks` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CreateTaskPriority {
     /// `LOW`
     Low,
     /// `HIGH`
     High,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -126,13 +129,16 @@ impl<'de> serde::Deserialize<'de> for ListLocalesResponse {
 ///
 /// Needs the crate feature `tasks` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListTasksFieldsItem {
     /// `title`
     Title,
     /// `due_time`
     DueTime,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -187,13 +193,15 @@ impl<'de> serde::Deserialize<'de> for ListTasksResponse {
 ///
 /// Needs the crate feature `tasks` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RemindTime {
     /// `5`
     V5,
     /// `10`
     V10,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -321,13 +329,16 @@ impl<'de> serde::Deserialize<'de> for Task {
 ///
 /// Needs the crate feature `tasks` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TaskPriority {
     /// `LOW`
     Low,
     /// `HIGH`
     High,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -340,6 +351,7 @@ crate::runtime::string_enum!(TaskPriority);
 ///
 /// Needs the crate feature `tasks` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateTaskUpdateMaskItem {
     /// `title`
     Title,
@@ -348,7 +360,9 @@ pub enum UpdateTaskUpdateMaskItem {
     /// `priority`
     Priority,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

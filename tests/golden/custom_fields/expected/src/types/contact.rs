@@ -52,6 +52,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ContactField {
     /// `custom_fields`
     CustomFields,
@@ -60,7 +61,9 @@ pub enum ContactField {
     /// `id`
     Id,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -152,13 +155,16 @@ impl<'de> serde::Deserialize<'de> for UpdateContactRequest {
 ///
 /// Needs the crate feature `contact` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateContactUpdateMaskItem {
     /// `given_name`
     GivenName,
     /// `custom_fields`
     CustomFields,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

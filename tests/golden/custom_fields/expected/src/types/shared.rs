@@ -65,6 +65,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 ///
 /// Needs one of the crate features `contact`, `note` (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `TEXT`
     Text,
@@ -73,7 +74,9 @@ pub enum CustomFieldMetaDataFieldType {
     /// `DROPDOWN`
     Dropdown,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -6,13 +6,16 @@
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListTasksStatus {
     /// `OPEN`
     Open,
     /// `DONE`
     Done,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -79,13 +82,16 @@ impl<'de> serde::Deserialize<'de> for Task {
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TaskPriority {
     /// `LOW`
     Low,
     /// `HIGH`
     High,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
@@ -98,13 +104,15 @@ crate::runtime::string_enum!(TaskPriority);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskRemindTimeMins {
     /// `5`
     V5,
     /// `10`
     V10,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 
@@ -119,6 +127,7 @@ crate::runtime::int_enum!(TaskRemindTimeMins);
 ///
 /// Needs the crate feature `task` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TaskType {
     /// `EMAIL`
     Email,
@@ -135,7 +144,9 @@ pub enum TaskType {
     /// `social-account.type`
     SocialAccountType,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -97,13 +97,15 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentRequest {
 ///
 /// Needs the crate feature `orders` (on by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CreatePaymentRequestStatusTotal {
     /// `1`
     V1,
     /// `2`
     V2,
     /// A value this version of the crate does not list. Sent back as the
-    /// number it holds; the server may refuse it.
+    /// number it holds; the server may refuse it. A later version that lists
+    /// it decodes it as its own variant: match the variant, not this.
     Unknown(i64),
 }
 

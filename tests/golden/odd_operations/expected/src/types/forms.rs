@@ -11,10 +11,12 @@ pub type Code = String;
 ///
 /// Needs the crate feature `forms` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Group {
     Shape(Box<Shape>),
     String(String),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 
@@ -151,11 +153,13 @@ impl<'de> serde::Deserialize<'de> for MergePatchBody {
 ///
 /// Needs the crate feature `forms` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Shape {
     Square(Square),
     Square2(Square),
     Group(Box<Group>),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 

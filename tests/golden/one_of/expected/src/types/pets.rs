@@ -45,10 +45,12 @@ impl<'de> serde::Deserialize<'de> for Dog {
 ///
 /// Needs the crate feature `pets` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Pet {
     Cat(Cat),
     Dog(Dog),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 

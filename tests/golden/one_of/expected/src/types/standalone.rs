@@ -10,10 +10,12 @@ use super::*;
 ///
 /// Needs the crate feature `standalone_types` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum IdOrName {
     I64(i64),
     String(String),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 
@@ -83,10 +85,12 @@ impl<'de> serde::Deserialize<'de> for Owner {
 ///
 /// Needs the crate feature `standalone_types` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OwnerPet {
     Cat(Cat),
     OwnerPetVariant2(OwnerPetVariant2),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 

@@ -109,13 +109,16 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteFilter {
 ///
 /// Needs the crate feature `notes` (on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UpdateNoteUpdateMaskItem {
     /// `title`
     Title,
     /// `body`
     Body,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 

@@ -6,9 +6,11 @@
 ///
 /// Needs the crate feature `pets` (on by default).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Pet {
     Thing(Thing),
-    /// A value matching none of the variants above, kept as it came.
+    /// A value matching none of the variants above, kept as it came. A later
+    /// version with more variants may decode it as one of them.
     Other(serde_json::Value),
 }
 

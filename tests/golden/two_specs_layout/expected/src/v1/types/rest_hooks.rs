@@ -108,6 +108,7 @@ impl<'de> serde::Deserialize<'de> for RestHookRequest {
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RestHookStatus {
     /// `Verified`
     Verified,
@@ -116,7 +117,9 @@ pub enum RestHookStatus {
     /// `Inactive`
     Inactive,
     /// A value this version of the crate does not list, kept as received.
-    /// Sent back verbatim when encoded; the server may refuse it.
+    /// Sent back verbatim when encoded; the server may refuse it. A later
+    /// version that lists it decodes it as its own variant: match the
+    /// variant, not this.
     Unknown(String),
 }
 
