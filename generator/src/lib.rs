@@ -109,7 +109,7 @@ pub fn generate_crate(parts: &[Part], opts: &Options) -> Result<Generated> {
         if several {
             api.umbrella = part.name.clone();
         }
-        let (tests, about_tests) = testdata::build(&api, &part.spec.raw, opts.example_tests, opts.contract_tests);
+        let (tests, about_tests) = testdata::build(&api, opts.example_tests, opts.contract_tests);
         found.extend(about_tests);
         for w in &mut found {
             if w.line.is_none() {

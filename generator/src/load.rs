@@ -6,13 +6,10 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// A parsed spec with its text (for line numbers) and its raw JSON (for lookups the typed
-/// model drops).
+/// A parsed spec with its text (for line numbers).
 pub struct Spec {
     /// The typed document.
     pub doc: openapiv3::OpenAPI,
-    /// The normalised JSON the typed document was read from.
-    pub raw: Value,
     /// Where schemas are (JSON pointers) that no value satisfies as written: their enum
     /// lists values of another type, rewritten for the typed document. A validator reading
     /// the spec as written (Prism) refuses every value there.
@@ -63,10 +60,12 @@ pub fn parse(source: Source) -> Result<Spec> {
     for w in &mut warnings {
         w.line = source.line_of(&w.pointer);
     }
-    Ok(Spec { doc, raw, unsatisfiable, source, warnings })
+    Ok(Spec { doc, unsatisfiable, source, warnings })
 }
 
-fn to_json(source: &Source) -> Result<Value> {
+/// The spec's text as JSON (YAML read into JSON values), as written: what loading starts
+/// from, before any rewriting (for tools that edit specs, such as the fuzzer's mutator).
+pub fn to_json(source: &Source) -> Result<Value> {
     let text = &source.text;
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| Error {
@@ -551,9 +550,6 @@ fn fix_schema(
     }
 }
 
-/// Marks a schema whose enum was rewritten; holds the values as the spec wrote them.
-pub const ENUM_AS_WRITTEN: &str = "x-keapgen-enum-as-written";
-
 /// Enum values whose JSON type disagrees with the schema's `type` (Keap's `remind_time_mins`
 /// is an integer with string values). Returns whether it rewrote them: then, as written, no
 /// value satisfies the schema.
@@ -568,10 +564,9 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
             obj.remove("enum");
             if let Some(Value::Object(items)) = obj.get_mut("items") {
                 if !items.contains_key("enum") && !items.contains_key("$ref") {
-                    items.insert("enum".into(), Value::Array(values.clone()));
+                    items.insert("enum".into(), Value::Array(values));
                 }
             }
-            obj.insert(ENUM_AS_WRITTEN.into(), Value::Array(values));
             warnings.push(warn(
                 format!("{at}/enum"),
                 "`array` schema lists its items' values as its own enum; reading them as the items' enum",
@@ -604,9 +599,6 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
         })
         .collect();
     let pointer = format!("{at}/enum");
-    // Kept for the contract test: a validator reading the spec as written (Prism) accepts
-    // no value here, so its samples leave the property out.
-    obj.insert(ENUM_AS_WRITTEN.into(), Value::Array(values.clone()));
     match converted {
         Some(c) => {
             warnings.push(warn(
@@ -649,6 +641,7 @@ mod tests {
         assert_eq!(schemas["C"]["enum"], serde_json::json!([5, 10]));
         // As written, no integer is one of C's strings; nothing marks it in the document.
         assert_eq!(spec.unsatisfiable.iter().collect::<Vec<_>>(), ["/components/schemas/C"]);
+        assert!(schemas["C"].as_object().unwrap().keys().all(|k| !k.starts_with("x-")), "{}", schemas["C"]);
         assert_eq!(spec.warnings.len(), 1);
         assert_eq!(spec.warnings[0].pointer, "/components/schemas/C/enum");
         assert_eq!(spec.warnings[0].line, Some(14));
