@@ -57,7 +57,8 @@ pub fn model(spec: &load::Spec, names: &lower::Names) -> Result<(model::Api, Vec
 /// Lowers a parsed spec to the model for its place in a crate.
 fn model_at(spec: &load::Spec, names: &lower::Names, place: &lower::Place) -> Result<(model::Api, Vec<Warning>)> {
     let mut warnings = spec.warnings.clone();
-    let api = lower::lower_at(&spec.doc, names, place, &mut warnings).map_err(|e| e.in_source(&spec.source))?;
+    let api = lower::lower_at(&spec.doc, &spec.unsatisfiable, names, place, &mut warnings)
+        .map_err(|e| e.in_source(&spec.source))?;
     Ok((api, warnings))
 }
 
@@ -108,7 +109,7 @@ pub fn generate_crate(parts: &[Part], opts: &Options) -> Result<Generated> {
         if several {
             api.umbrella = part.name.clone();
         }
-        let (tests, about_tests) = testdata::build(&api, &part.spec.raw, opts.example_tests, opts.contract_tests);
+        let (tests, about_tests) = testdata::build(&api, opts.example_tests, opts.contract_tests);
         found.extend(about_tests);
         for w in &mut found {
             if w.line.is_none() {

@@ -3,15 +3,17 @@
 
 use crate::diag::{escape, Error, Result, Source, Warning};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::path::Path;
 
-/// A parsed spec with its text (for line numbers) and its raw JSON (for lookups the typed
-/// model drops).
+/// A parsed spec with its text (for line numbers).
 pub struct Spec {
     /// The typed document.
     pub doc: openapiv3::OpenAPI,
-    /// The normalised JSON the typed document was read from.
-    pub raw: Value,
+    /// Where schemas are (JSON pointers) that no value satisfies as written: their enum
+    /// lists values of another type, rewritten for the typed document. A validator reading
+    /// the spec as written (Prism) refuses every value there.
+    pub unsatisfiable: BTreeSet<String>,
     /// The text, for turning pointers into lines.
     pub source: Source,
     /// What was odd in the spec and how it was handled.
@@ -38,7 +40,8 @@ pub fn parse(source: Source) -> Result<Spec> {
         raw["openapi"] = Value::String(n);
     }
     check_version(&raw).map_err(|e| e.in_source(&source))?;
-    normalise(&mut raw, &mut warnings);
+    let mut unsatisfiable = BTreeSet::new();
+    normalise(&mut raw, &mut warnings, &mut unsatisfiable);
     if let Some((pointer, message)) = deep_schema_defect(&raw) {
         return Err(Error::at(pointer, format!("not a valid OpenAPI document: {message}"))
             .hint("fix the spec at that place; keapgen reads OpenAPI 3.0 and 3.1")
@@ -57,10 +60,12 @@ pub fn parse(source: Source) -> Result<Spec> {
     for w in &mut warnings {
         w.line = source.line_of(&w.pointer);
     }
-    Ok(Spec { doc, raw, source, warnings })
+    Ok(Spec { doc, unsatisfiable, source, warnings })
 }
 
-fn to_json(source: &Source) -> Result<Value> {
+/// The spec's text as JSON (YAML read into JSON values), as written: what loading starts
+/// from, before any rewriting (for tools that edit specs, such as the fuzzer's mutator).
+pub fn to_json(source: &Source) -> Result<Value> {
     let text = &source.text;
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| Error {
@@ -360,7 +365,7 @@ fn try_at<T: serde::de::DeserializeOwned>(v: &Value, at: &str) -> Option<(String
 
 /// Rewrites what `openapiv3` (a 3.0 reader) cannot take: 3.1 constructs become their 3.0
 /// spelling silently; defects whose meaning is clear are fixed with a warning.
-fn normalise(root: &mut Value, warnings: &mut Vec<Warning>) {
+fn normalise(root: &mut Value, warnings: &mut Vec<Warning>, unsatisfiable: &mut BTreeSet<String>) {
     if let Some(obj) = root.as_object_mut() {
         obj.entry("paths").or_insert_with(|| Value::Object(Map::new()));
         obj.remove("webhooks");
@@ -381,7 +386,7 @@ fn normalise(root: &mut Value, warnings: &mut Vec<Warning>) {
             }
         }
     }
-    walk(root, &mut String::new(), warnings);
+    walk(root, &mut String::new(), warnings, unsatisfiable);
 }
 
 fn warn(pointer: String, message: impl Into<String>) -> Warning {
@@ -416,10 +421,10 @@ const MAP_KEYS: &[&str] = &[
 /// Keys whose value is one schema, where 3.1 also allows `true`/`false`.
 const SCHEMA_KEYS: &[&str] = &["items", "not", "additionalProperties", "contains", "propertyNames"];
 
-fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
+fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>, unsatisfiable: &mut BTreeSet<String>) {
     match v {
         Value::Object(obj) => {
-            fix_schema(obj, at, warnings);
+            fix_schema(obj, at, warnings, unsatisfiable);
             for (k, child) in obj.iter_mut() {
                 if k.starts_with("x-") || (DATA_KEYS.contains(&k.as_str()) && !child.is_object()) || k == "example" {
                     continue;
@@ -439,11 +444,11 @@ fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
                             if k == "properties" || k == "patternProperties" || k == "$defs" || k == "schemas" {
                                 bool_schema(item);
                             }
-                            walk(item, at, warnings);
+                            walk(item, at, warnings, unsatisfiable);
                             at.truncate(len);
                         }
                     }
-                    _ => walk(child, at, warnings),
+                    _ => walk(child, at, warnings, unsatisfiable),
                 }
                 at.truncate(len);
             }
@@ -452,7 +457,7 @@ fn walk(v: &mut Value, at: &mut String, warnings: &mut Vec<Warning>) {
             for (i, child) in items.iter_mut().enumerate() {
                 let len = at.len();
                 at.push_str(&format!("/{i}"));
-                walk(child, at, warnings);
+                walk(child, at, warnings, unsatisfiable);
                 at.truncate(len);
             }
         }
@@ -468,7 +473,12 @@ fn bool_schema(v: &mut Value) {
 }
 
 /// Fixes one object if it looks like a schema.
-fn fix_schema(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>) {
+fn fix_schema(
+    obj: &mut Map<String, Value>,
+    at: &str,
+    warnings: &mut Vec<Warning>,
+    unsatisfiable: &mut BTreeSet<String>,
+) {
     // 3.1: `type: [string, "null"]`.
     if let Some(Value::Array(types)) = obj.get("type") {
         let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
@@ -535,18 +545,18 @@ fn fix_schema(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning
         inner.insert("$ref".into(), r);
         obj.insert("allOf".into(), Value::Array(vec![Value::Object(inner)]));
     }
-    fix_enum(obj, at, warnings);
+    if fix_enum(obj, at, warnings) {
+        unsatisfiable.insert(at.to_string());
+    }
 }
 
-/// Marks a schema whose enum was rewritten; holds the values as the spec wrote them.
-pub const ENUM_AS_WRITTEN: &str = "x-keapgen-enum-as-written";
-
 /// Enum values whose JSON type disagrees with the schema's `type` (Keap's `remind_time_mins`
-/// is an integer with string values).
-fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>) {
-    let Some(ty) = obj.get("type").and_then(Value::as_str).map(str::to_owned) else { return };
+/// is an integer with string values). Returns whether it rewrote them: then, as written, no
+/// value satisfies the schema.
+fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>) -> bool {
+    let Some(ty) = obj.get("type").and_then(Value::as_str).map(str::to_owned) else { return false };
     let ty = ty.as_str();
-    let Some(Value::Array(values)) = obj.get("enum").cloned() else { return };
+    let Some(Value::Array(values)) = obj.get("enum").cloned() else { return false };
     if ty == "array" {
         // Keap 1.0.20's `update_mask`: the items' values listed on the array. No array
         // equals a string, so as written nothing is valid; the items take the values.
@@ -554,16 +564,16 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
             obj.remove("enum");
             if let Some(Value::Object(items)) = obj.get_mut("items") {
                 if !items.contains_key("enum") && !items.contains_key("$ref") {
-                    items.insert("enum".into(), Value::Array(values.clone()));
+                    items.insert("enum".into(), Value::Array(values));
                 }
             }
-            obj.insert(ENUM_AS_WRITTEN.into(), Value::Array(values));
             warnings.push(warn(
                 format!("{at}/enum"),
                 "`array` schema lists its items' values as its own enum; reading them as the items' enum",
             ));
+            return true;
         }
-        return;
+        return false;
     }
     let fits = |v: &Value| match ty {
         "integer" => v.is_i64() || v.is_u64() || v.is_null(),
@@ -573,7 +583,7 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
         _ => true,
     };
     if values.iter().all(fits) {
-        return;
+        return false;
     }
     let converted: Option<Vec<Value>> = values
         .iter()
@@ -589,10 +599,6 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
         })
         .collect();
     let pointer = format!("{at}/enum");
-    // Kept for the contract test: a validator reading the spec as written (Prism) accepts
-    // no value here, so its samples leave the property out.
-    let written = Value::Array(values.clone());
-    obj.insert(ENUM_AS_WRITTEN.into(), written);
     match converted {
         Some(c) => {
             warnings.push(warn(
@@ -609,6 +615,7 @@ fn fix_enum(obj: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Warning>)
             obj.remove("enum");
         }
     }
+    true
 }
 
 #[cfg(test)]
@@ -625,12 +632,16 @@ mod tests {
             "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: [string, 'null']\n      examples: [x]\n    B:\n      $ref: '#/components/schemas/A'\n      description: d\n    C:\n      type: integer\n      enum: ['5', '10']\n",
         )
         .unwrap();
-        let a = &spec.raw["components"]["schemas"]["A"];
+        let schemas = serde_json::to_value(&spec.doc.components.as_ref().unwrap().schemas).unwrap();
+        let a = &schemas["A"];
         assert_eq!(a["type"], "string");
         assert_eq!(a["nullable"], true);
         assert_eq!(a["example"], "x");
-        assert_eq!(spec.raw["components"]["schemas"]["B"]["allOf"][0]["$ref"], "#/components/schemas/A");
-        assert_eq!(spec.raw["components"]["schemas"]["C"]["enum"], serde_json::json!([5, 10]));
+        assert_eq!(schemas["B"]["allOf"][0]["$ref"], "#/components/schemas/A");
+        assert_eq!(schemas["C"]["enum"], serde_json::json!([5, 10]));
+        // As written, no integer is one of C's strings; nothing marks it in the document.
+        assert_eq!(spec.unsatisfiable.iter().collect::<Vec<_>>(), ["/components/schemas/C"]);
+        assert!(schemas["C"].as_object().unwrap().keys().all(|k| !k.starts_with("x-")), "{}", schemas["C"]);
         assert_eq!(spec.warnings.len(), 1);
         assert_eq!(spec.warnings[0].pointer, "/components/schemas/C/enum");
         assert_eq!(spec.warnings[0].line, Some(14));

@@ -274,6 +274,9 @@ pub struct Param {
     /// query and header parameters; form and multipart fields are described by the
     /// operation's `body_schema`.
     pub schema: Option<String>,
+    /// What its schema asks of a value: for a list (`Csv`, `Repeat`), the list's, under any
+    /// `$ref` (its `ty` is the items' type).
+    pub constraints: Constraints,
 }
 
 /// How a parameter's value travels: one runtime call each, so emission only maps it.
@@ -382,6 +385,8 @@ pub struct Body {
     pub doc: Option<String>,
     /// The media type (`application/json`, `application/merge-patch+json`, ...).
     pub media: String,
+    /// What its schema asks of a value.
+    pub constraints: Constraints,
 }
 
 impl Body {
@@ -492,6 +497,9 @@ pub struct TypeDef {
     /// variants, and [`STANDALONE_FEATURE`] for what no operation reaches (and what that
     /// uses). Never empty once lowered.
     pub groups: BTreeSet<String>,
+    /// A component schema's constraints, read through every `$ref` to it; an inline type's
+    /// are on the field, parameter, body or variant that defines it.
+    pub constraints: Constraints,
 }
 
 /// The shapes a generated type takes.
@@ -544,6 +552,8 @@ pub struct Field {
     pub doc: Option<String>,
     /// Whether the spec marks it deprecated.
     pub deprecated: bool,
+    /// What its schema asks of a value.
+    pub constraints: Constraints,
 }
 
 /// An enum value.
@@ -566,6 +576,88 @@ pub struct UnionVariant {
     pub ty: TypeRef,
     /// Boxed to break a cycle.
     pub boxed: bool,
+    /// What its schema asks of a value.
+    pub constraints: Constraints,
+}
+
+/// What a schema asks of a value beyond its Rust type, as the spec writes it: what the
+/// generated crate's tests read to build values a validator of the spec accepts (contract
+/// samples) and to find the spec's examples, so that they never read the spec themselves.
+/// Recorded by lowering where a schema is used; a `$ref` records only that it is one, and
+/// its type's [`TypeDef::constraints`] hold the rest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// Where the schema is in the spec (JSON pointer), to say which example is wrong.
+    pub at: String,
+    /// A `$ref`: the referenced type's definition holds its constraints.
+    pub reference: bool,
+    /// Levels of the spec between its user and it that the model does not have.
+    pub hops: Hops,
+    /// The one part of an `allOf`, `oneOf` or `anyOf` that the model takes as the type
+    /// (a wrapper annotating a `$ref`), with the part's own constraints.
+    pub part: Option<(Combinator, Box<Constraints>)>,
+    /// `type`, as written (`string`, `integer`, ...).
+    pub json_type: Option<String>,
+    /// `format`, as written.
+    pub format: Option<String>,
+    /// `pattern`.
+    pub pattern: Option<String>,
+    /// `minimum`.
+    pub minimum: Option<f64>,
+    /// `exclusiveMinimum` (3.0's flag; loading turns 3.1's number into it).
+    pub exclusive_minimum: bool,
+    /// `maximum`.
+    pub maximum: Option<f64>,
+    /// `exclusiveMaximum`.
+    pub exclusive_maximum: bool,
+    /// `minLength`.
+    pub min_length: Option<usize>,
+    /// `maxLength`.
+    pub max_length: Option<usize>,
+    /// An array's `items`.
+    pub items: Option<Box<Constraints>>,
+    /// `minItems`.
+    pub min_items: Option<usize>,
+    /// `uniqueItems`.
+    pub unique_items: bool,
+    /// `enum`, as JSON values.
+    pub values: Option<Vec<serde_json::Value>>,
+    /// The spec's `example`.
+    pub example: Option<serde_json::Value>,
+    /// `default`.
+    pub default: Option<serde_json::Value>,
+    /// `readOnly`: what the server sends, never part of a request.
+    pub read_only: bool,
+    /// No value satisfies the schema as written (its enum lists values of another type,
+    /// which loading rewrote so that the generated type can hold them).
+    pub unsatisfiable: bool,
+}
+
+/// Levels of the spec the model flattens away above a schema: `allOf` parts merged into a
+/// struct or unwrapped, `$ref`s followed. Walks that stop at a depth count them, so that a
+/// merged struct is as deep as the schemas it was made of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hops {
+    /// `allOf` (or `oneOf`/`anyOf`) parts.
+    pub parts: usize,
+    /// `$ref`s.
+    pub refs: usize,
+}
+
+/// The keyword of a schema made of parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combinator {
+    /// `allOf`: the value satisfies every part.
+    AllOf,
+    /// `oneOf` or `anyOf`: the value satisfies one of them.
+    OneOf,
+}
+
+impl Constraints {
+    /// A `$ref` reached through `refs` of them.
+    pub fn reference(refs: usize) -> Self {
+        Constraints { reference: true, hops: Hops { parts: 0, refs }, ..Default::default() }
+    }
 }
 
 /// The type under any aliases: the one walk through alias chains, bounded by the number

@@ -589,6 +589,7 @@ mod tests {
             doc: None,
             deprecated: false,
             schema: None,
+            constraints: Constraints::default(),
         };
         let mut ps = [
             param("id", text.clone(), ParamIn::Path),

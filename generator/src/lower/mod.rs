@@ -18,6 +18,7 @@ use openapiv3::{
 use std::collections::{BTreeMap, BTreeSet};
 
 mod all_of;
+mod constraints;
 mod cycles;
 mod groups;
 mod keap;
@@ -30,6 +31,7 @@ pub use operations::template_params;
 use cycles::resolve_cycles;
 use keap::{field_id, money, undeclared_date};
 use schemas::is_empty;
+use unions::union_part;
 
 /// Names of the prelude and of what generated code uses unqualified: a type or request
 /// builder with one of these names would shadow it, so it gets a number instead.
@@ -117,13 +119,22 @@ pub struct Place {
 
 /// Lowers a parsed spec to the model, as a crate of its own.
 pub fn lower(doc: &OpenAPI, names: &Names, warnings: &mut Vec<Warning>) -> Result<Api> {
-    lower_at(doc, names, &Place::default(), warnings)
+    lower_at(doc, &BTreeSet::new(), names, &Place::default(), warnings)
 }
 
-/// Lowers a parsed spec to the model, for its place in a crate.
-pub fn lower_at(doc: &OpenAPI, names: &Names, place: &Place, warnings: &mut Vec<Warning>) -> Result<Api> {
+/// Lowers a parsed spec to the model, for its place in a crate. `unsatisfiable` holds where
+/// schemas are that no value satisfies as written (see `load::Spec::unsatisfiable`).
+pub fn lower_at(
+    doc: &OpenAPI,
+    unsatisfiable: &BTreeSet<String>,
+    names: &Names,
+    place: &Place,
+    warnings: &mut Vec<Warning>,
+) -> Result<Api> {
     let mut l = Lowerer {
         doc,
+        unsatisfiable,
+        rebase: None,
         place,
         pinned: names,
         types: BTreeMap::new(),
@@ -182,6 +193,11 @@ type SpecOp<'d> = (String, &'d str, &'d openapiv3::Operation, Vec<&'d ReferenceO
 
 struct Lowerer<'a> {
     doc: &'a OpenAPI,
+    /// Where schemas are that no value satisfies as written.
+    unsatisfiable: &'a BTreeSet<String>,
+    /// While lowering a schema named somewhere else than where it is defined (a `$ref`ed
+    /// request body): that pointer and where it is defined.
+    rebase: Option<(String, String)>,
     place: &'a Place,
     pinned: &'a Names,
     types: BTreeMap<String, TypeDef>,
@@ -217,6 +233,8 @@ struct Prop<'s> {
     name: String,
     schema: &'s ReferenceOr<Box<Schema>>,
     pointer: String,
+    /// The parts and `$ref`s it was gathered through.
+    hops: Hops,
 }
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -230,7 +248,14 @@ impl<'a> Lowerer<'a> {
     fn define(&mut self, name: String, origin: &str, doc: Option<String>, kind: TypeKind) -> TypeRef {
         self.types.insert(
             name.clone(),
-            TypeDef { name: name.clone(), origin: origin.into(), doc, kind, groups: BTreeSet::new() },
+            TypeDef {
+                name: name.clone(),
+                origin: origin.into(),
+                doc,
+                kind,
+                groups: BTreeSet::new(),
+                constraints: Constraints::default(),
+            },
         );
         TypeRef::Named(name)
     }

@@ -178,6 +178,7 @@ impl<'a> Lowerer<'a> {
                         doc: None,
                         deprecated: false,
                         schema: None,
+                        constraints: Constraints::default(),
                     });
                 }
             }
@@ -277,6 +278,7 @@ impl<'a> Lowerer<'a> {
         };
         // Classify by what the type is underneath its aliases.
         let shape = self.resolve(&ty);
+        let written = ty.clone();
         let (style, ty) = match (&shape, p) {
             _ if json_content => (Style::Json, ty),
             (TypeRef::Vec(inner), Parameter::Query { style: QueryStyle::Form, .. }) if explode != Some(false) => {
@@ -311,6 +313,13 @@ impl<'a> Lowerer<'a> {
             _ => style,
         };
         let scalar = self.is_scalar(&ty);
+        let constraints = match (&schema, &schema_at) {
+            (Some(s), Some(at)) if matches!(style, Style::Csv | Style::Repeat) => {
+                self.under_refs(&written, self.constraints(s, at))
+            }
+            (Some(s), Some(at)) => self.constraints(s, at),
+            _ => Constraints::default(),
+        };
         let bounds = match &schema {
             Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Integer(it)), .. }))
                 if style == Style::Single =>
@@ -332,6 +341,7 @@ impl<'a> Lowerer<'a> {
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
             schema: schema_at,
+            constraints,
         })
     }
 
@@ -386,10 +396,14 @@ impl<'a> Lowerer<'a> {
         if matches!(kind, BodyKind::Multipart | BodyKind::Form) {
             // Each property becomes a builder argument or setter; binary ones take a file.
             let location = if kind == BodyKind::Multipart { ParamIn::Part } else { ParamIn::Form };
+            // Its fields' constraints say where the spec defines them.
+            self.rebase = schema_at.clone().map(|defined| (at.clone(), defined));
             let ty = match &mt.schema {
-                Some(s) => self.schema(s, &hint.child("Body"), &at)?,
-                None => TypeRef::Json,
+                Some(s) => self.schema(s, &hint.child("Body"), &at),
+                None => Ok(TypeRef::Json),
             };
+            self.rebase = None;
+            let ty = ty?;
             let Some(TypeDef { kind: TypeKind::Struct { fields, .. }, .. }) = (match &ty {
                 TypeRef::Named(n) => self.types.get(n).cloned(),
                 _ => None,
@@ -423,6 +437,7 @@ impl<'a> Lowerer<'a> {
                     doc: f.doc,
                     deprecated: f.deprecated,
                     schema: None,
+                    constraints: f.constraints,
                 });
             }
             return Ok((None, schema_at));
@@ -431,8 +446,13 @@ impl<'a> Lowerer<'a> {
             Some(s) => self.schema(s, &hint.child("Body"), &at)?,
             None => TypeRef::Json,
         };
+        let constraints = match (&mt.schema, &schema_at) {
+            (Some(s), Some(defined)) => self.constraints(s, defined),
+            _ => Constraints::default(),
+        };
         let media = media.split(';').next().unwrap_or(media).trim().to_string();
-        Ok((Some(Body { kind, ty, required: rb.required, doc: rb.description.clone(), media }), schema_at))
+        let body = Body { kind, ty, required: rb.required, doc: rb.description.clone(), media, constraints };
+        Ok((Some(body), schema_at))
     }
 
     pub(super) fn response(

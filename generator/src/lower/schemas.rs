@@ -13,15 +13,17 @@ impl<'a> Lowerer<'a> {
             return Err(Error::at(pointer, format!("schema `{name}` is only a reference to itself"))
                 .hint("give it a type or properties"));
         }
+        let constraints = self.constraints(schema, &pointer);
         if ty != TypeRef::Named(rust.clone()) {
             let doc = match schema {
                 ReferenceOr::Item(s) => s.schema_data.description.clone(),
                 ReferenceOr::Reference { .. } => None,
             };
-            self.types.insert(
-                rust.clone(),
-                TypeDef { name: rust, origin: pointer, doc, kind: TypeKind::Alias(ty), groups: BTreeSet::new() },
-            );
+            let kind = TypeKind::Alias(ty);
+            let def = TypeDef { name: rust.clone(), origin: pointer, doc, kind, groups: BTreeSet::new(), constraints };
+            self.types.insert(rust, def);
+        } else if let Some(def) = self.types.get_mut(&rust) {
+            def.constraints = constraints;
         }
         Ok(())
     }
@@ -99,6 +101,7 @@ impl<'a> Lowerer<'a> {
                         name: k.clone(),
                         schema: v,
                         pointer: format!("{pointer}/properties/{}", escape(k)),
+                        hops: Hops::default(),
                     })
                     .collect();
                 self.object(props, &o.required, o.additional_properties.as_ref(), hint, pointer, doc)?
@@ -124,18 +127,20 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         doc: Option<String>,
     ) -> Result<TypeRef> {
-        let props = || {
+        let props = |parts| {
             a.properties
                 .iter()
                 .map(|(k, v)| Prop {
                     name: k.clone(),
                     schema: v,
                     pointer: format!("{pointer}/properties/{}", escape(k)),
+                    hops: Hops { parts, refs: 0 },
                 })
                 .collect::<Vec<_>>()
         };
         if !a.all_of.is_empty() {
-            return self.all_of(&a.all_of, Some((props(), &a.required)), hint, pointer, doc);
+            // Properties beside `allOf` are one more part of it.
+            return self.all_of(&a.all_of, Some((props(1), &a.required)), hint, pointer, doc);
         }
         let (parts, key) = if a.one_of.is_empty() { (&a.any_of, "anyOf") } else { (&a.one_of, "oneOf") };
         if !parts.is_empty() {
@@ -156,7 +161,7 @@ impl<'a> Lowerer<'a> {
         }
         match a.typ.as_deref() {
             _ if !a.properties.is_empty() => {
-                self.object(props(), &a.required, a.additional_properties.as_ref(), hint, pointer, doc)
+                self.object(props(0), &a.required, a.additional_properties.as_ref(), hint, pointer, doc)
             }
             Some("object") => self.object(Vec::new(), &[], a.additional_properties.as_ref(), hint, pointer, doc),
             Some("array") => Ok(TypeRef::Vec(Box::new(match &a.items {
@@ -259,6 +264,9 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::with_capacity(props.len());
         for p in props {
             let mut ty = self.boxed_schema(p.schema, &parent.child(&p.name), &p.pointer)?;
+            let mut constraints = self.boxed_constraints(p.schema, &p.pointer);
+            constraints.hops.parts += p.hops.parts;
+            constraints.hops.refs += p.hops.refs;
             let data = match p.schema {
                 ReferenceOr::Item(s) => Some(&s.schema_data),
                 ReferenceOr::Reference { .. } => None,
@@ -278,6 +286,7 @@ impl<'a> Lowerer<'a> {
                 deprecated: data.is_some_and(|d| d.deprecated),
                 api_name: p.name,
                 ty,
+                constraints,
             });
         }
         for r in required {

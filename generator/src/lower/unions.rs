@@ -15,9 +15,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<TypeRef> {
         let meaningful: Vec<(usize, &ReferenceOr<Schema>)> =
             parts.iter().enumerate().filter(|(_, p)| !is_empty(p)).collect();
-        // `oneOf: [X, {type: 'null'}]` is a nullable X.
-        if meaningful.len() == 1 && discriminator.is_none() {
-            let (i, part) = meaningful[0];
+        if let Some((i, part)) = union_part(parts, discriminator) {
             return self.schema(part, hint, &format!("{pointer}/{key}/{i}"));
         }
         let name = self.claim(hint);
@@ -27,6 +25,7 @@ impl<'a> Lowerer<'a> {
         for (i, part) in meaningful {
             let at = format!("{pointer}/{key}/{i}");
             let ty = self.schema(part, &parent.child(&format!("Variant{}", i + 1)), &at)?;
+            let constraints = self.constraints(part, &at);
             let (vname, spec_name) = match (&ty, part) {
                 (TypeRef::Named(n), ReferenceOr::Reference { reference }) => {
                     (n.clone(), reference.strip_prefix(SCHEMA_PREFIX).map(unescape))
@@ -53,7 +52,7 @@ impl<'a> Lowerer<'a> {
                 // A value selects the first variant it names.
                 tags.retain(|t| !variants.iter().any(|v: &UnionVariant| v.tags.contains(t)));
             }
-            variants.push(UnionVariant { name: ns.claim(vname), tags, ty, boxed: false });
+            variants.push(UnionVariant { name: ns.claim(vname), tags, ty, boxed: false, constraints });
         }
         if let Some(d) = discriminator {
             for (value, target) in &d.mapping {
@@ -77,6 +76,19 @@ impl<'a> Lowerer<'a> {
     }
 
     // ---- operations ----
+}
+
+/// The one part a `oneOf` or `anyOf` is taken as, if it is not an enum of its parts:
+/// `oneOf: [X, {type: 'null'}]` is a nullable X.
+pub(super) fn union_part<'s>(
+    parts: &'s [ReferenceOr<Schema>],
+    discriminator: Option<&openapiv3::Discriminator>,
+) -> Option<(usize, &'s ReferenceOr<Schema>)> {
+    let mut meaningful = parts.iter().enumerate().filter(|(_, p)| !is_empty(p));
+    match (meaningful.next(), meaningful.next()) {
+        (Some(one), None) if discriminator.is_none() => Some(one),
+        _ => None,
+    }
 }
 
 pub(super) fn variant_name(ty: &TypeRef) -> String {

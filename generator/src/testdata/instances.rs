@@ -1,17 +1,21 @@
 //! Values that follow a spec's own schemas, for the contract test: the generated crate calls
 //! every operation with them against a mock server that checks each request against the spec.
 //!
-//! Objects are built property by property (never from a whole-object example, which may carry
-//! read-only or stale fields); leaves take the spec's example when it satisfies its schema,
-//! else a value made from the type, format and bounds. A schema no value can satisfy (an
-//! integer with a string enum) gives `None`, and the property is left out.
+//! Built from the model alone: its types give the shape, the [`Constraints`] lowering
+//! recorded beside them what the spec asks of each value. Objects are built property by
+//! property (never from a whole-object example, which may carry read-only or stale fields);
+//! leaves take the spec's example when it satisfies its schema, else a value made from the
+//! type, format and bounds. A schema no value can satisfy (an integer with a string enum)
+//! gives `None`, and the property is left out.
 
-use super::schema::deref as follow;
-use crate::model::{BodyKind, Operation, ParamIn};
+use crate::model::{Api, BodyKind, Constraints, Field, Operation, ParamIn, Style, TypeKind, TypeRef};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 
-/// Recursive schemas stop here; optional properties beyond it are left out.
+/// Recursive types stop here; optional properties beyond it are left out. Counted in the
+/// spec's levels (properties, items, parts: [`crate::model::Hops`]), so that a type merged
+/// from `allOf` parts stops where its schemas do; it decides how deep the samples of
+/// recursive types go, so changing it changes generated tests.
 const MAX_DEPTH: usize = 8;
 
 /// Sample values for one operation's parameters and body.
@@ -28,17 +32,17 @@ pub struct OperationSample {
     pub skipped: Option<String>,
 }
 
-/// Samples for one operation of the model, from the schemas it names in the spec.
-pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
+/// Samples for one operation of the model.
+pub fn operation(api: &Api, op: &Operation) -> OperationSample {
     let mut out = OperationSample::default();
+    let mut walk = Walk { api, left_out: Vec::new() };
     let fields = |p: &&crate::model::Param| matches!(p.location, ParamIn::Part | ParamIn::Form);
     for p in op.params.iter().filter(|p| !fields(p)) {
-        let Some(schema) = p.schema.as_deref().and_then(|at| raw.pointer(at)) else {
+        if p.schema.is_none() {
             // A path parameter the spec uses but never declares (Keap v1's `PUT
             // /v1/notes/{noteId}` declares `note`) is a string the generator made up: any
             // text fills the template.
-            if p.schema.is_none()
-                && p.location == ParamIn::Path
+            if p.location == ParamIn::Path
                 && matches!(
                     p.ty,
                     crate::model::TypeRef::Prim(
@@ -49,37 +53,47 @@ pub fn operation(raw: &Value, op: &Operation) -> OperationSample {
                 out.params.insert(p.name.clone(), Value::String("1".into()));
             }
             continue;
-        };
-        match build(raw, schema, 0, &mut out.left_out) {
+        }
+        match walk.value(&param_type(p), &p.constraints, 0) {
             Ok(v) => {
                 out.params.insert(p.name.clone(), v);
             }
-            Err(_) => out.left_out.push(format!("parameter `{}`", p.api_name)),
+            Err(_) => walk.left_out.push(format!("parameter `{}`", p.api_name)),
         }
     }
-    if let Some(schema) = op.body_schema.as_deref().and_then(|at| raw.pointer(at)) {
+    if op.body_schema.is_some() {
         match &op.body {
-            Some(b) if b.kind == BodyKind::Json => out.body = build(raw, schema, 0, &mut out.left_out).ok(),
+            Some(b) if b.kind == BodyKind::Json => out.body = walk.value(&b.ty, &b.constraints, 0).ok(),
             Some(_) => {}
-            // Form and multipart bodies are their fields, one parameter each.
+            // Form and multipart bodies are their fields, one parameter each, built as the
+            // one object they are on the wire.
             None => {
-                if let Ok(Value::Object(values)) = build(raw, schema, 0, &mut out.left_out) {
-                    for (k, v) in values {
-                        if let Some(p) = op.params.iter().filter(fields).find(|p| p.api_name == k) {
-                            // A text field the generator reads as a flag takes a flag.
-                            let flag = p.ty == crate::model::TypeRef::Prim(crate::model::Prim::Bool);
-                            let v = if flag && v.is_string() { Value::Bool(true) } else { v };
-                            out.params.insert(p.name.clone(), v);
-                        }
+                let form: Vec<&crate::model::Param> = op.params.iter().filter(fields).collect();
+                if let Ok(values) = walk.form(&form) {
+                    for (p, v) in form.iter().zip(values) {
+                        let Some(v) = v else { continue };
+                        // A text field the generator reads as a flag takes a flag.
+                        let flag = p.ty == crate::model::TypeRef::Prim(crate::model::Prim::Bool);
+                        let v = if flag && v.is_string() { Value::Bool(true) } else { v };
+                        out.params.insert(p.name.clone(), v);
                     }
                 }
             }
         }
     }
+    out.left_out = walk.left_out;
     out.left_out.sort();
     out.left_out.dedup();
     out.skipped = skipped(op, &out);
     out
+}
+
+/// The type a parameter's schema describes: a list holds its items' type.
+fn param_type(p: &crate::model::Param) -> TypeRef {
+    match p.style {
+        Style::Csv | Style::Repeat => TypeRef::Vec(Box::new(p.ty.clone())),
+        _ => p.ty.clone(),
+    }
 }
 
 /// Why `op` cannot be called with `sample`: a required parameter (other than a file, which
@@ -89,16 +103,17 @@ fn skipped(op: &Operation, sample: &OperationSample) -> Option<String> {
         return Some(format!("no value satisfies the schema of required parameter `{}`", p.api_name));
     }
     match &op.body {
-        Some(b) if b.required && b.kind == BodyKind::Json && sample.body.is_none() => {
-            Some("no value satisfies the request body's schema".into())
+        Some(b) if b.required && b.kind == BodyKind::Json => {
+            sample.body.is_none().then(|| "no value satisfies the request body's schema".into())
         }
         _ => None,
     }
 }
 
-/// A value satisfying `schema` (what a JSON Schema validator such as Prism's would accept).
-pub fn instance(raw: &Value, schema: &Value) -> Option<Value> {
-    build(raw, schema, 0, &mut Vec::new()).ok()
+/// A value of `ty` satisfying `constraints` (what a JSON Schema validator such as Prism's
+/// would accept for the schema they were recorded from).
+pub fn instance(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Option<Value> {
+    Walk { api, left_out: Vec::new() }.value(ty, constraints, 0).ok()
 }
 
 /// Why no value was made.
@@ -110,142 +125,179 @@ enum No {
     Fits,
 }
 
-/// [`instance`], noting the optional properties no value fits in `left_out`.
-fn build(raw: &Value, schema: &Value, depth: usize, left_out: &mut Vec<String>) -> Result<Value, No> {
-    if depth > MAX_DEPTH {
-        return Err(No::Deep);
-    }
-    let s = follow(raw, schema).as_object().ok_or(No::Fits)?;
-    if let Some(Value::Array(parts)) = s.get("allOf") {
-        // Sibling keywords constrain the same value; parts that only annotate (Keap wraps
-        // `$ref`s as `allOf: [$ref, {description}]`) constrain nothing.
-        let rest: Map<String, Value> =
-            s.iter().filter(|(k, _)| *k != "allOf").map(|(k, v)| (k.clone(), v.clone())).collect();
-        let rest = Value::Object(rest);
-        let mut merged: Option<Map<String, Value>> = None;
-        let mut other = None;
-        for part in parts.iter().chain([&rest]).filter(|p| constrains(follow(raw, p))) {
-            match build(raw, part, depth + 1, left_out)? {
-                Value::Object(m) => merged.get_or_insert_with(Map::new).extend(m),
-                v => other = Some(v),
-            }
+/// A walk over the model's types, noting the optional properties no value fits.
+struct Walk<'a> {
+    api: &'a Api,
+    left_out: Vec<String>,
+}
+
+impl Walk<'_> {
+    /// A value of `ty` satisfying `c`, at `depth` levels of the spec below the start.
+    fn value(&mut self, ty: &TypeRef, c: &Constraints, depth: usize) -> Result<Value, No> {
+        if depth > MAX_DEPTH {
+            return Err(No::Deep);
         }
-        return Ok(merged.map(Value::Object).or(other).unwrap_or_else(|| Value::String("keapgen".into())));
-    }
-    for key in ["oneOf", "anyOf"] {
-        if let Some(Value::Array(parts)) = s.get(key) {
-            let mut why = No::Fits;
-            for p in parts {
-                match build(raw, p, depth + 1, left_out) {
-                    Ok(v) => return Ok(v),
-                    Err(No::Deep) => why = No::Deep,
-                    Err(No::Fits) => {}
-                }
-            }
-            return Err(why);
-        }
-    }
-    let ty = s.get("type").and_then(Value::as_str).or_else(|| {
-        if s.contains_key("properties") || s.contains_key("additionalProperties") {
-            Some("object")
-        } else if s.contains_key("items") {
-            Some("array")
-        } else {
-            None
-        }
-    });
-    if s.contains_key(crate::load::ENUM_AS_WRITTEN) {
-        // As written, no value satisfies both the type and the enum.
-        return Err(No::Fits);
-    }
-    match ty {
-        Some("object") => object(raw, s, depth, left_out),
-        Some("array") => {
-            let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-            let item = match s.get("items").map(|i| build(raw, i, depth + 1, left_out)) {
-                Some(Ok(item)) => item,
-                Some(Err(_)) | None if min == 0 => return Ok(Value::Array(Vec::new())),
-                Some(Err(why)) => return Err(why),
-                None => return Err(No::Fits),
+        let def = match ty {
+            TypeRef::Named(n) => self.api.types.get(n),
+            _ => None,
+        };
+        if let (true, Some(def)) = (c.reference, def) {
+            // A `$ref`: the type's definition holds the schema's constraints. Aliases end:
+            // lowering refuses alias cycles, and a type holding itself in a list is a
+            // newtype, whose items add depth.
+            let depth = depth + def.constraints.hops.parts;
+            return match &def.kind {
+                TypeKind::Alias(t) | TypeKind::Newtype(t) => self.value(t, &def.constraints, depth),
+                _ => self.value(ty, &def.constraints, depth),
             };
-            let unique = s.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
-            let n = min.max(1);
-            if unique && n > 1 {
-                return Err(No::Fits);
-            }
-            Ok(Value::Array(vec![item; n as usize]))
         }
-        _ => leaf(s, ty).ok_or(No::Fits),
+        if let Some((_, part)) = &c.part {
+            return self.value(ty, part, depth + part.hops.parts);
+        }
+        if c.unsatisfiable {
+            return Err(No::Fits);
+        }
+        match (def.map(|d| &d.kind), ty) {
+            (Some(TypeKind::Struct { fields, .. }), _) => self.object(fields, depth),
+            (Some(TypeKind::Union { variants, .. }), _) => {
+                let mut why = No::Fits;
+                for v in variants {
+                    match self.value(&v.ty, &v.constraints, depth + 1 + v.constraints.hops.parts) {
+                        Ok(v) => return Ok(v),
+                        Err(No::Deep) => why = No::Deep,
+                        Err(No::Fits) => {}
+                    }
+                }
+                Err(why)
+            }
+            (Some(TypeKind::Alias(t) | TypeKind::Newtype(t)), _) => {
+                let own = &def.expect("matched a definition").constraints;
+                self.value(t, own, depth)
+            }
+            (Some(TypeKind::Enum { .. }), _) | (None, TypeRef::Prim(_) | TypeRef::Json | TypeRef::Named(_)) => {
+                leaf(c).ok_or(No::Fits)
+            }
+            (None, TypeRef::Vec(item)) => self.array(c, item, depth),
+            // Extra properties only: no property is asked for.
+            (None, TypeRef::Map(_)) => Ok(Value::Object(Map::new())),
+        }
     }
-}
 
-/// Whether a schema says anything about the value (rather than only describing it).
-fn constrains(s: &Value) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "type",
-        "properties",
-        "additionalProperties",
-        "items",
-        "enum",
-        "format",
-        "allOf",
-        "oneOf",
-        "anyOf",
-        "$ref",
-        "required",
-        "pattern",
-        "minimum",
-        "maximum",
-        "minLength",
-        "maxLength",
-    ];
-    s.as_object().is_some_and(|o| KEYWORDS.iter().any(|k| o.contains_key(*k)))
-}
+    /// A list of `min_items` (at least one) items.
+    fn array(&mut self, c: &Constraints, item: &TypeRef, depth: usize) -> Result<Value, No> {
+        let min = c.min_items.unwrap_or(0);
+        let built = c.items.as_ref().map(|i| self.value(item, i, depth + 1 + i.hops.parts));
+        let item = match built {
+            Some(Ok(item)) => item,
+            Some(Err(_)) | None if min == 0 => return Ok(Value::Array(Vec::new())),
+            Some(Err(why)) => return Err(why),
+            None => return Err(No::Fits),
+        };
+        let n = min.max(1);
+        if c.unique_items && n > 1 {
+            return Err(No::Fits);
+        }
+        Ok(Value::Array(vec![item; n]))
+    }
 
-fn object(raw: &Value, s: &Map<String, Value>, depth: usize, left_out: &mut Vec<String>) -> Result<Value, No> {
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut out = Map::new();
-    for (name, prop) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
-        let must = required.contains(&name.as_str());
+    /// A struct: every required field, and the optional ones a request may carry.
+    fn object(&mut self, fields: &[Field], depth: usize) -> Result<Value, No> {
+        // A part of an `allOf` beyond the bound cuts the whole value short, as it does when
+        // the parts are built one by one.
+        if fields.iter().any(|f| f.constraints.hops.parts > 0 && depth + f.constraints.hops.parts > MAX_DEPTH) {
+            return Err(No::Deep);
+        }
+        let mut out = Map::new();
+        for f in fields {
+            let hops = f.constraints.hops.parts;
+            match self.property(&f.api_name, &f.ty, &f.constraints, f.required, depth + 1 + hops) {
+                Ok(Some(v)) => {
+                    out.insert(f.api_name.clone(), v);
+                }
+                Ok(None) => {}
+                Err(why) => return Err(why),
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// A form or multipart body's fields, as the object they are on the wire.
+    fn form(&mut self, params: &[&crate::model::Param]) -> Result<Vec<Option<Value>>, No> {
+        params
+            .iter()
+            .map(|p| {
+                self.property(&p.api_name, &param_type(p), &p.constraints, p.required, 1 + p.constraints.hops.parts)
+            })
+            .collect()
+    }
+
+    /// A property's value: `None` when it is left out (read-only, or optional and no value
+    /// fits); an error when it is required and none fits.
+    fn property(
+        &mut self,
+        name: &str,
+        ty: &TypeRef,
+        c: &Constraints,
+        required: bool,
+        depth: usize,
+    ) -> Result<Option<Value>, No> {
         // Read-only properties are what the server sends, not what a request carries.
-        let read_only = follow(raw, prop).get("readOnly").and_then(Value::as_bool).unwrap_or(false);
-        if read_only && !must {
-            continue;
+        if read_only(self.api, ty, c) && !required {
+            return Ok(None);
         }
-        match build(raw, prop, depth + 1, left_out) {
-            Ok(v) => {
-                out.insert(name.clone(), v);
+        match self.value(ty, c, depth) {
+            Ok(v) => Ok(Some(v)),
+            Err(why) if required => Err(why),
+            Err(No::Fits) => {
+                self.left_out.push(format!("property `{name}`"));
+                Ok(None)
             }
-            Err(why) if must => return Err(why),
-            Err(No::Fits) => left_out.push(format!("property `{name}`")),
             // Recursion cut short is no defect of the spec.
-            Err(No::Deep) => {}
+            Err(No::Deep) => Ok(None),
         }
     }
-    Ok(Value::Object(out))
+}
+
+/// Whether the schema under any `$ref`s is `readOnly` (a wrapper's own flag counts, not its
+/// part's). Bounded by the number of types, as every walk through aliases.
+fn read_only(api: &Api, ty: &TypeRef, c: &Constraints) -> bool {
+    let (mut ty, mut c) = (ty, c);
+    for _ in 0..=api.types.len() {
+        if !c.reference {
+            return c.read_only;
+        }
+        let Some(def) = (match ty {
+            TypeRef::Named(n) => api.types.get(n),
+            _ => None,
+        }) else {
+            return false;
+        };
+        c = &def.constraints;
+        if let TypeKind::Alias(t) = &def.kind {
+            ty = t;
+        }
+    }
+    false
 }
 
 /// A scalar: the example when it satisfies the schema, else the default, an enum value or a
 /// value made from the type and format.
-fn leaf(s: &Map<String, Value>, ty: Option<&str>) -> Option<Value> {
-    let candidates = s.get("example").into_iter().chain(s.get("default")).map(|v| coerce(v, ty));
-    if let Some(v) = candidates.into_iter().find(|v| satisfies(s, ty, v)) {
+fn leaf(c: &Constraints) -> Option<Value> {
+    let ty = c.json_type.as_deref();
+    let candidates = c.example.iter().chain(&c.default).map(|v| coerce(v, ty));
+    if let Some(v) = candidates.into_iter().find(|v| satisfies(c, v)) {
         return Some(v);
     }
-    if let Some(Value::Array(values)) = s.get("enum") {
-        return values.iter().find(|v| satisfies(s, ty, v)).cloned();
+    if let Some(values) = &c.values {
+        return values.iter().find(|v| satisfies(c, v)).cloned();
     }
-    let format = s.get("format").and_then(Value::as_str).unwrap_or("");
+    let format = c.format.as_deref().unwrap_or("");
     let made = match ty {
-        Some("integer") => Value::from(clamp(s, 1.0) as i64),
-        Some("number") => Number::from_f64(clamp(s, 1.5)).map_or(Value::from(1), Value::Number),
+        Some("integer") => Value::from(clamp(c, 1.0) as i64),
+        Some("number") => Number::from_f64(clamp(c, 1.5)).map_or(Value::from(1), Value::Number),
         Some("boolean") => Value::Bool(true),
         _ => {
-            if s.contains_key("pattern") {
+            if c.pattern.is_some() {
                 // Without the pattern's language there is no telling what matches it.
                 return None;
             }
@@ -259,8 +311,8 @@ fn leaf(s: &Map<String, Value>, ty: Option<&str>) -> Option<Value> {
                 "int32" | "int64" => "1",
                 _ => "keapgen",
             };
-            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let max = s.get("maxLength").and_then(Value::as_u64).map_or(usize::MAX, |m| m as usize);
+            let min = c.min_length.unwrap_or(0);
+            let max = c.max_length.unwrap_or(usize::MAX);
             let mut text: String = text.chars().take(max).collect();
             while text.len() < min {
                 text.push('x');
@@ -268,7 +320,7 @@ fn leaf(s: &Map<String, Value>, ty: Option<&str>) -> Option<Value> {
             Value::String(text)
         }
     };
-    satisfies(s, ty, &made).then_some(made)
+    satisfies(c, &made).then_some(made)
 }
 
 /// Keap's examples write ids as numbers for string schemas and numbers as strings; a
@@ -286,42 +338,38 @@ fn coerce(v: &Value, ty: Option<&str>) -> Value {
 }
 
 /// The number nearest `want` within the schema's bounds.
-fn clamp(s: &Map<String, Value>, want: f64) -> f64 {
+fn clamp(c: &Constraints, want: f64) -> f64 {
     let mut v = want;
-    if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
-        let exclusive = s.get("exclusiveMinimum").and_then(Value::as_bool).unwrap_or(false);
-        v = v.max(if exclusive { min + 1.0 } else { min });
+    if let Some(min) = c.minimum {
+        v = v.max(if c.exclusive_minimum { min + 1.0 } else { min });
     }
-    if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
-        let exclusive = s.get("exclusiveMaximum").and_then(Value::as_bool).unwrap_or(false);
-        v = v.min(if exclusive { max - 1.0 } else { max });
+    if let Some(max) = c.maximum {
+        v = v.min(if c.exclusive_maximum { max - 1.0 } else { max });
     }
     v
 }
 
 /// Whether a scalar satisfies the schema's type, enum, format and bounds.
-fn satisfies(s: &Map<String, Value>, ty: Option<&str>, v: &Value) -> bool {
-    if let Some(Value::Array(values)) = s.get("enum") {
-        if !values.contains(v) {
-            return false;
-        }
+fn satisfies(c: &Constraints, v: &Value) -> bool {
+    if c.values.as_ref().is_some_and(|values| !values.contains(v)) {
+        return false;
     }
-    let format = s.get("format").and_then(Value::as_str).unwrap_or("");
-    match (ty, v) {
+    let format = c.format.as_deref().unwrap_or("");
+    match (c.json_type.as_deref(), v) {
         (Some("integer"), Value::Number(n)) => {
             let Some(i) = n.as_i64() else { return false };
             let fits = match format {
                 "int32" => i32::try_from(i).is_ok(),
                 _ => true,
             };
-            fits && clamp(s, i as f64) == i as f64
+            fits && clamp(c, i as f64) == i as f64
         }
-        (Some("number"), Value::Number(n)) => n.as_f64().is_some_and(|f| clamp(s, f) == f),
+        (Some("number"), Value::Number(n)) => n.as_f64().is_some_and(|f| clamp(c, f) == f),
         (Some("boolean"), Value::Bool(_)) => true,
         (Some("string") | None, Value::String(t)) => {
-            let len = t.chars().count() as u64;
-            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0);
-            let max = s.get("maxLength").and_then(Value::as_u64).unwrap_or(u64::MAX);
+            let len = t.chars().count();
+            let min = c.min_length.unwrap_or(0);
+            let max = c.max_length.unwrap_or(usize::MAX);
             let formatted = match format {
                 "date-time" => is_date_time(t),
                 "date" => is_date(t),
@@ -366,15 +414,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The model of a spec with these component schemas (the one way the tests make one).
+    fn components(schemas: Value) -> Api {
+        model(&json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+            "components": {"schemas": schemas}}))
+    }
+
+    /// A value of component `name`, as a `$ref` to it would get.
+    fn of(api: &Api, name: &str) -> Option<Value> {
+        instance(api, &TypeRef::Named(name.into()), &Constraints::reference(1))
+    }
+
     #[test]
     fn leaves_take_valid_examples_else_made_values() {
-        let raw = json!({});
-        let i = |s: Value| instance(&raw, &s);
+        let i = |s: Value| of(&components(json!({"S": s})), "S");
         assert_eq!(i(json!({"type": "string", "example": 1001})), Some(json!("1001")));
         assert_eq!(i(json!({"type": "integer", "example": "12"})), Some(json!(12)));
         assert_eq!(i(json!({"type": "integer", "format": "int32", "example": 99999999999i64})), Some(json!(1)));
         assert_eq!(i(json!({"type": "integer", "minimum": 5, "maximum": 9})), Some(json!(5)));
         assert_eq!(i(json!({"type": "integer", "maximum": 0})), Some(json!(0)));
+        assert_eq!(i(json!({"type": "number", "minimum": 2, "exclusiveMinimum": true})), Some(json!(3.0)));
+        assert_eq!(i(json!({"type": "number", "enum": [2, 3.5]})), Some(json!(2)));
         assert_eq!(
             i(json!({"type": "string", "format": "date-time", "example": "2022-04-04T17:36:01.000+0000"})),
             Some(json!("2024-01-15T10:30:00Z"))
@@ -387,45 +447,134 @@ mod tests {
         assert_eq!(i(json!({"type": "string", "enum": ["A", "B"], "example": "C"})), Some(json!("A")));
         assert_eq!(i(json!({"type": "string", "maxLength": 3})), Some(json!("kea")));
         assert_eq!(i(json!({"type": "string", "minLength": 10})), Some(json!("keapgenxxx")));
+        assert_eq!(i(json!({"type": "string", "default": "d"})), Some(json!("d")));
         // Keap's `remind_time_mins`: no integer is one of these strings, before or after
         // loading rewrote them.
         assert_eq!(i(json!({"type": "integer", "enum": ["FIVE", "TEN"]})), None);
-        assert_eq!(i(json!({"type": "integer", "enum": [5, 10], "x-keapgen-enum-as-written": ["5", "10"]})), None);
+        assert_eq!(i(json!({"type": "integer", "enum": ["5", "10"]})), None);
+        assert_eq!(i(json!({"type": "integer", "enum": [5, 10]})), Some(json!(5)));
         assert_eq!(i(json!({"type": "string", "pattern": "^[a-z]+$"})), None);
         assert_eq!(i(json!({"type": "string", "pattern": "^[a-z]+$", "example": "abc"})), Some(json!("abc")));
+        assert_eq!(i(json!({"type": "array", "minItems": 2, "items": {"type": "boolean"}})), Some(json!([true, true])));
     }
 
     #[test]
     fn objects_follow_refs_required_and_read_only() {
-        let raw = json!({"components": {"schemas": {
+        let api = components(json!({
             "Remind": {"type": "integer", "enum": ["FIVE"]},
             "Node": {"type": "object", "properties": {"name": {"type": "string"}, "child": {"$ref": "#/components/schemas/Node"}}},
+            "Stamp": {"type": "string", "readOnly": true},
             "Task": {"type": "object", "required": ["title"], "properties": {
                 "id": {"type": "string", "readOnly": true},
+                "stamp": {"$ref": "#/components/schemas/Stamp"},
                 "title": {"type": "string", "example": "Call"},
                 "remind": {"$ref": "#/components/schemas/Remind"},
                 "tags": {"type": "array", "uniqueItems": true, "items": {"type": "integer", "example": 7}},
                 "more": {"allOf": [{"$ref": "#/components/schemas/Node"}, {"properties": {"x": {"type": "boolean"}}}]}
             }},
+            // Keap 1.0.20's wrappers: a `$ref` and a bare description.
+            "Wrapped": {"allOf": [{"$ref": "#/components/schemas/Task"}, {"description": ""}], "nullable": true},
             "Impossible": {"type": "object", "required": ["remind"], "properties": {"remind": {"$ref": "#/components/schemas/Remind"}}}
-        }}});
-        let task = instance(&raw, &json!({"$ref": "#/components/schemas/Task"})).unwrap();
+        }));
+        let task = of(&api, "Task").unwrap();
         assert_eq!(task["title"], json!("Call"));
-        assert!(task.get("id").is_none() && task.get("remind").is_none());
+        assert!(task.get("id").is_none() && task.get("remind").is_none() && task.get("stamp").is_none(), "{task}");
         assert_eq!(task["tags"], json!([7]));
         assert_eq!(task["more"]["x"], json!(true));
         assert_eq!(task["more"]["child"]["name"], json!("keapgen"));
-        // Keap 1.0.20's wrappers: a `$ref` and a bare description.
-        let wrapped = json!({"allOf": [{"$ref": "#/components/schemas/Task"}, {"description": ""}], "nullable": true});
-        assert_eq!(instance(&raw, &wrapped).unwrap()["title"], json!("Call"));
-        assert_eq!(instance(&raw, &json!({"$ref": "#/components/schemas/Impossible"})), None);
-        let mut left_out = Vec::new();
-        build(&raw, &json!({"$ref": "#/components/schemas/Task"}), 0, &mut left_out).unwrap();
-        assert_eq!(left_out, ["property `remind`"], "recursion cut short in `Node` is no defect");
+        assert_eq!(of(&api, "Wrapped").unwrap()["title"], json!("Call"));
+        assert_eq!(of(&api, "Impossible"), None);
+        let mut walk = Walk { api: &api, left_out: Vec::new() };
+        walk.value(&TypeRef::Named("Task".into()), &Constraints::reference(1), 0).unwrap();
+        assert_eq!(walk.left_out, ["property `remind`"], "recursion cut short in `Node` is no defect");
+    }
+
+    #[test]
+    fn recursion_stops_at_the_specs_depth() {
+        // `more` is merged from two `allOf` parts: its `child` chain is one level shorter.
+        let api = components(json!({
+            "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}, "n": {"type": "integer"}}},
+            "Top": {"type": "object", "properties": {
+                "plain": {"$ref": "#/components/schemas/Node"},
+                "more": {"allOf": [{"$ref": "#/components/schemas/Node"}, {"properties": {"x": {"type": "boolean"}}}]}
+            }}
+        }));
+        let top = of(&api, "Top").unwrap();
+        let depth = |mut v: &Value| {
+            let mut n = 0;
+            while let Some(child) = v.get("child") {
+                (v, n) = (child, n + 1);
+            }
+            n
+        };
+        assert_eq!((depth(&top["plain"]), depth(&top["more"])), (7, 6), "{top}");
+    }
+
+    #[test]
+    fn test_data_needs_only_the_model() {
+        // A model made by hand, from no spec at all: what a valid value is lives in it.
+        use crate::model::{Prim, TypeDef};
+        let field = |name: &str, ty: TypeRef, required: bool, constraints: Constraints| Field {
+            api_name: name.into(),
+            name: name.into(),
+            ty,
+            required,
+            nullable: false,
+            boxed: false,
+            doc: None,
+            deprecated: false,
+            constraints,
+        };
+        let text = |c: Constraints| Constraints { json_type: Some("string".into()), ..c };
+        let fields = vec![
+            field(
+                "id",
+                TypeRef::Prim(Prim::String),
+                false,
+                text(Constraints { read_only: true, ..Default::default() }),
+            ),
+            field(
+                "code",
+                TypeRef::Prim(Prim::String),
+                false,
+                text(Constraints { pattern: Some("^x$".into()), ..Default::default() }),
+            ),
+            field(
+                "name",
+                TypeRef::Prim(Prim::String),
+                true,
+                text(Constraints { max_length: Some(4), ..Default::default() }),
+            ),
+            field(
+                "size",
+                TypeRef::Prim(Prim::I64),
+                true,
+                Constraints {
+                    json_type: Some("integer".into()),
+                    minimum: Some(10.0),
+                    exclusive_minimum: true,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let kind = TypeKind::Struct { fields, additional: None };
+        let def = TypeDef {
+            name: "Thing".into(),
+            origin: String::new(),
+            doc: None,
+            kind,
+            groups: Default::default(),
+            constraints: Constraints::default(),
+        };
+        let api = Api { types: [("Thing".to_string(), def)].into(), ..Default::default() };
+        let mut walk = Walk { api: &api, left_out: Vec::new() };
+        let thing = walk.value(&TypeRef::Named("Thing".into()), &Constraints::reference(1), 0);
+        assert_eq!(thing, Ok(json!({"name": "keap", "size": 11})));
+        assert_eq!(walk.left_out, ["property `code`"]);
     }
 
     /// The model of a spec given as JSON.
-    fn model(raw: &Value) -> crate::model::Api {
+    fn model(raw: &Value) -> Api {
         let spec = crate::load::parse(crate::diag::Source::new(None, raw.to_string())).unwrap();
         crate::model(&spec, &Default::default()).unwrap().0
     }
@@ -446,7 +595,7 @@ mod tests {
         }}, "components": {"parameters": {"Size": {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 1000}}}}});
         let api = model(&raw);
         let op = api.operations().next().unwrap();
-        let s = operation(&raw, op);
+        let s = operation(&api, op);
         // The operation's own `id` (a string) overrides the path level's; `page_size` is
         // read where `$ref` points.
         assert_eq!(s.params["id"], json!("9"));
@@ -465,7 +614,7 @@ mod tests {
             "responses": {"204": {"description": "done"}}
         }}}});
         let api = model(&raw);
-        let s = operation(&raw, api.operations().next().unwrap());
+        let s = operation(&api, api.operations().next().unwrap());
         assert_eq!(s.params.get("note_id"), Some(&json!("1")), "{:?}", s.params);
         assert!(s.skipped.is_none(), "{:?}", s.skipped);
     }
@@ -479,7 +628,7 @@ mod tests {
             "responses": {"204": {"description": "done"}}
         }}}});
         let api = model(&raw);
-        let s = operation(&raw, api.operations().next().unwrap());
+        let s = operation(&api, api.operations().next().unwrap());
         assert_eq!(s.left_out, ["parameter `code`"]);
         assert_eq!(s.skipped.as_deref(), Some("no value satisfies the schema of required parameter `code`"));
     }

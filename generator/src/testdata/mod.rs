@@ -2,12 +2,12 @@
 //! operation's contract test sends (`tests/contract.rs`), the JSON each component schema's
 //! examples describe (`tests/examples.rs`), and every warning about either.
 //!
-//! The model says which schema each parameter, body and type comes from; what a valid value
-//! of that schema is (bounds, formats, patterns, `readOnly`, the spec's own examples) is read
-//! from the spec there, through [`schema`], the one reader of raw schemas.
+//! Built from the model alone, as typify checks and writes values through its type space:
+//! the types give the shape, and what a valid value of each schema is (bounds, formats,
+//! patterns, `readOnly`, the spec's own examples) is in the [`Constraints`](crate::model::Constraints)
+//! lowering recorded beside them. Nothing here reads the spec.
 
 mod instances;
-pub mod schema;
 mod spec_examples;
 
 pub use instances::{instance, OperationSample};
@@ -48,11 +48,11 @@ impl TestData {
 
 /// Builds what the options ask for: examples when `examples`, samples when `samples`.
 /// Warnings carry pointers; lines are the caller's to add.
-pub fn build(api: &Api, raw: &Value, examples: bool, samples: bool) -> (TestData, Vec<Warning>) {
+pub fn build(api: &Api, examples: bool, samples: bool) -> (TestData, Vec<Warning>) {
     let mut data = TestData::default();
     let mut warnings = Vec::new();
     if examples {
-        let (found, defects) = spec_examples::component_examples(api, raw);
+        let (found, defects) = spec_examples::component_examples(api);
         data.examples = found;
         warnings.extend(defects.into_iter().map(|(pointer, what)| Warning {
             pointer,
@@ -63,7 +63,7 @@ pub fn build(api: &Api, raw: &Value, examples: bool, samples: bool) -> (TestData
     }
     if samples {
         for op in api.operations() {
-            let sample = instances::operation(raw, op);
+            let sample = instances::operation(api, op);
             if let Some(why) = &sample.skipped {
                 warnings.push(Warning {
                     pointer: op.pointer.clone(),

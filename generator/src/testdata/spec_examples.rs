@@ -1,45 +1,49 @@
 //! The JSON a spec's own `example` values describe, per component schema: generated crates
-//! test that each decodes into its type and encodes back.
+//! test that each decodes into its type and encodes back. Read from the model: its types
+//! give the shape, their [`Constraints`] the examples.
 
-use super::schema::target;
 use super::SchemaExample;
-use crate::model::Api;
+use crate::model::{Api, Combinator, Constraints, TypeKind, TypeRef};
 use serde_json::{Map, Value};
 
-/// Recursive schemas stop somewhere.
+/// Recursive types stop somewhere. Counted in the spec's levels (properties, items, parts,
+/// `$ref`s: [`crate::model::Hops`]); it decides which examples are found, so changing it
+/// changes generated tests.
 const MAX_DEPTH: usize = 6;
 
 /// An example for every component schema the model has a type for whose examples describe
 /// a value, in name order. Examples that contradict their own schema's type are left out and
 /// returned as defects: `(pointer, what)`.
-pub fn component_examples(api: &Api, raw: &Value) -> (Vec<SchemaExample>, Vec<(String, String)>) {
+pub fn component_examples(api: &Api) -> (Vec<SchemaExample>, Vec<(String, String)>) {
     const PREFIX: &str = "/components/schemas/";
-    let mut components: Vec<(String, &str, &str)> = api
+    let mut components: Vec<(String, &str)> = api
         .types
         .values()
         .filter_map(|t| {
             let name = t.origin.strip_prefix(PREFIX).filter(|n| !n.contains('/'))?;
-            Some((crate::diag::unescape(name), t.origin.as_str(), t.name.as_str()))
+            Some((crate::diag::unescape(name), t.name.as_str()))
         })
         .collect();
     components.sort();
-    let mut defects = Vec::new();
+    let mut walk = Walk { api, defects: Vec::new() };
     let mut examples = Vec::new();
-    for (schema, at, ty) in components {
-        let Some(s) = raw.pointer(at) else { continue };
-        if let Some(json) = example(s, raw, 0, at, &mut defects) {
+    for (schema, ty) in components {
+        // The component itself, as if `$ref`ed: its definition holds its constraints.
+        let start = Constraints::reference(0);
+        if let Some(json) = walk.example(&TypeRef::Named(ty.to_string()), &start, 0) {
             examples.push(SchemaExample { schema, ty: ty.to_string(), json });
         }
     }
+    let mut defects = walk.defects;
     defects.sort();
     defects.dedup();
     (examples, defects)
 }
 
 /// Whether an example value can be what `type` says (numbers may come as numeric strings).
-fn fits(schema: &serde_json::Map<String, Value>, example: &Value) -> bool {
+fn fits(json_type: Option<&str>, example: &Value) -> bool {
     let numeric = |v: &Value| v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok());
-    match schema.get("type").and_then(Value::as_str) {
+    match json_type {
         Some("integer" | "number") => numeric(example) || example.is_null(),
         Some("array") => example.is_array() || example.is_null(),
         Some("object") => example.is_object() || example.is_null(),
@@ -49,58 +53,84 @@ fn fits(schema: &serde_json::Map<String, Value>, example: &Value) -> bool {
     }
 }
 
-fn example(schema: &Value, raw: &Value, depth: usize, at: &str, defects: &mut Vec<(String, String)>) -> Option<Value> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let obj = schema.as_object()?;
-    if let Some(e) = obj.get("example") {
-        if !fits(obj, e) {
-            let ty = obj.get("type").and_then(Value::as_str).unwrap_or("?");
-            defects.push((at.to_string(), format!("the example is not a {ty}")));
+/// A walk over the model's types, noting the examples that contradict their schema.
+struct Walk<'a> {
+    api: &'a Api,
+    defects: Vec<(String, String)>,
+}
+
+impl Walk<'_> {
+    /// The example of `ty` under constraints `c`, at `depth` levels of the spec below the
+    /// component: its own, else one made of its parts', properties' or items'.
+    fn example(&mut self, ty: &TypeRef, c: &Constraints, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
             return None;
         }
-        return Some(e.clone());
-    }
-    if obj.contains_key("$ref") {
-        let (pointer, found) = target(raw, schema)?;
-        return example(found, raw, depth + 1, pointer, defects);
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(parts) = obj.get(key).and_then(Value::as_array) {
-            let examples: Vec<Value> = parts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| example(p, raw, depth + 1, &format!("{at}/{key}/{i}"), defects))
-                .collect();
-            if key != "allOf" {
-                return examples.into_iter().next();
-            }
-            let mut merged = Map::new();
-            for e in examples {
-                if let Value::Object(m) = e {
-                    merged.extend(m);
+        let def = match ty {
+            TypeRef::Named(n) => self.api.types.get(n),
+            _ => None,
+        };
+        let c = match (c.reference, def) {
+            // A `$ref`: the type's definition holds the schema's constraints. Aliases end:
+            // lowering refuses alias cycles, and a type holding itself in a list is a
+            // newtype, whose items add depth.
+            (true, Some(def)) => match &def.kind {
+                TypeKind::Alias(t) | TypeKind::Newtype(t) => {
+                    return self.example(t, &def.constraints, depth + total(&def.constraints));
                 }
+                _ => &def.constraints,
+            },
+            _ => c,
+        };
+        if let Some(e) = &c.example {
+            if !fits(c.json_type.as_deref(), e) {
+                let ty = c.json_type.as_deref().unwrap_or("?");
+                self.defects.push((c.at.clone(), format!("the example is not a {ty}")));
+                return None;
             }
-            if !merged.is_empty() {
-                return Some(Value::Object(merged));
+            return Some(e.clone());
+        }
+        if let Some((combinator, part)) = &c.part {
+            let found = self.example(ty, part, depth + total(part));
+            // The examples of `allOf` parts are merged, and only objects merge.
+            return match combinator {
+                Combinator::AllOf => found.filter(Value::is_object),
+                Combinator::OneOf => found,
+            };
+        }
+        match (def.map(|d| &d.kind), ty) {
+            (Some(TypeKind::Struct { fields, .. }), _) => {
+                let found: Map<String, Value> = fields
+                    .iter()
+                    .filter_map(|f| {
+                        let e = self.example(&f.ty, &f.constraints, depth + 1 + total(&f.constraints))?;
+                        Some((f.api_name.clone(), e))
+                    })
+                    .collect();
+                (!found.is_empty()).then_some(Value::Object(found))
             }
+            // Every variant's examples are read (and their defects noted); the first wins.
+            (Some(TypeKind::Union { variants, .. }), _) => variants
+                .iter()
+                .map(|v| self.example(&v.ty, &v.constraints, depth + 1 + total(&v.constraints)))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .flatten()
+                .next(),
+            (Some(TypeKind::Alias(t) | TypeKind::Newtype(t)), _) => self.example(t, c, depth),
+            (None, TypeRef::Vec(item)) => {
+                let items = c.items.as_ref()?;
+                let e = self.example(item, items, depth + 1 + total(items))?;
+                Some(Value::Array(vec![e]))
+            }
+            _ => None,
         }
     }
-    if let Some(props) = obj.get("properties").and_then(Value::as_object) {
-        let fields: Map<String, Value> = props
-            .iter()
-            .filter_map(|(k, s)| {
-                let at = format!("{at}/properties/{}", crate::diag::escape(k));
-                example(s, raw, depth + 1, &at, defects).map(|e| (k.clone(), e))
-            })
-            .collect();
-        return (!fields.is_empty()).then_some(Value::Object(fields));
-    }
-    if let Some(items) = obj.get("items") {
-        return example(items, raw, depth + 1, &format!("{at}/items"), defects).map(|e| Value::Array(vec![e]));
-    }
-    None
+}
+
+/// The spec's levels above a schema that the model flattened.
+fn total(c: &Constraints) -> usize {
+    c.hops.parts + c.hops.refs
 }
 
 #[cfg(test)]
@@ -112,7 +142,7 @@ mod tests {
             "components": {"schemas": schemas}});
         let spec = crate::load::parse(crate::diag::Source::new(None, raw.to_string())).unwrap();
         let api = crate::model(&spec, &Default::default()).unwrap().0;
-        component_examples(&api, &spec.raw)
+        component_examples(&api)
     }
 
     #[test]
@@ -136,6 +166,18 @@ mod tests {
         assert_eq!(
             defects,
             [("/components/schemas/E/properties/n".to_string(), "the example is not a integer".to_string())]
+        );
+        // A wrapper of one part is that part; `allOf` merges only objects' examples.
+        let (e, _) = examples(serde_json::json!({
+            "S": {"type": "string", "example": "s"},
+            "Alias": {"$ref": "#/components/schemas/S"},
+            "All": {"allOf": [{"$ref": "#/components/schemas/S"}, {"description": ""}]},
+            "One": {"oneOf": [{"$ref": "#/components/schemas/S"}, {"nullable": true}]}
+        }));
+        let found: Vec<(&str, &serde_json::Value)> = e.iter().map(|x| (x.schema.as_str(), &x.json)).collect();
+        assert_eq!(
+            found,
+            [("Alias", &serde_json::json!("s")), ("One", &serde_json::json!("s")), ("S", &serde_json::json!("s"))]
         );
     }
 }
