@@ -148,7 +148,8 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
-    /// How failures are retried (default: 3 retries, backoff from 500 ms).
+    /// How often and how fast the client resends what it resends on its own (default: 3
+    /// retries, backoff from 500 ms; see [`RetryPolicy`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -783,9 +784,8 @@ impl Transport {
                     // A failed connect never reached the server; anything later might have.
                     let unsent = source.is_connect();
                     maybe_sent |= !unsent;
-                    if retry_transport_failure(unsent, state) {
+                    if let Some(reason) = retry_transport_failure(unsent, state) {
                         let delay = retry.backoff(attempt);
-                        let reason = if unsent { "connect failed" } else { "connection failed" };
                         tracing::debug!(operation, attempt, reason, "keap: retrying");
                         self.emit(Event::Retry { operation, attempt, reason, delay });
                         inner.clock.sleep(delay).await;

@@ -133,24 +133,33 @@ impl Error {
         matches!(self, Error::Auth(..)) || matches!(self.status(), Some(401 | 403))
     }
 
-    /// The same request may succeed soon without any change: a transport failure, a 429,
-    /// a 500, 502, 503 or 504, a second's or minute's quota used up (after its
-    /// `resets_at`), an unreachable shared quota store ([`Error::QuotaStore`]) or hook event store
-    /// ([`Error::HookStore`]), a token
-    /// endpoint that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)).
-    /// Not the day's quota used up: that lasts until 00:00 UTC, and a retry loop would spin
-    /// until then ([`retry_at`](Error::retry_at) says when). The client has already retried
-    /// what was safe to retry; wait until [`retry_at`](Error::retry_at) where it says, and
-    /// before sending a non-idempotent request (POST, PATCH) again, check
-    /// [`Error::maybe_sent`] too.
+    /// The same request may succeed soon without any change, so an application may send it
+    /// again: a transport failure, a 429, a 500, 502, 503 or 504, a second's or minute's quota
+    /// used up (after its `resets_at`), an unreachable shared quota store
+    /// ([`Error::QuotaStore`]) or hook event store ([`Error::HookStore`]), a token endpoint
+    /// that could not be reached ([`AuthErrorKind::Unavailable`]). Not the day's quota used
+    /// up: that lasts until 00:00 UTC, and a retry loop would spin until then
+    /// ([`retry_at`](Error::retry_at) says when).
+    ///
+    /// The client has already resent, within its [`RetryPolicy`](super::RetryPolicy), what
+    /// it could: a failed connect and a 429 whatever the method, a 502, 503 or 504 and a
+    /// connection lost after it was made only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE.
+    /// It never resends a 500 on its own: Keap may have done the work before failing. So
+    /// before sending again a request that may repeat an effect (a POST, a PATCH), check
+    /// [`Error::maybe_sent`], and wait until [`retry_at`](Error::retry_at) where it says.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::QuotaExhausted { window, .. } => *window != Window::Day,
-            Error::Transport { .. } | Error::QuotaStore { .. } | Error::HookStore(_) => true,
-            Error::Auth(e) => e.kind() == AuthErrorKind::Unavailable,
-            Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
-            _ => false,
-        }
+        use super::retry::{resend, Failure};
+        let failure = match self {
+            Error::Api(e) => Failure::Status(e.status),
+            Error::Transport { maybe_sent: false, .. } => Failure::Unsent,
+            Error::Transport { .. } => Failure::Lost,
+            Error::QuotaExhausted { window: Window::Day, .. } => Failure::QuotaDay,
+            Error::QuotaExhausted { .. } => Failure::QuotaShort,
+            Error::QuotaStore { .. } | Error::HookStore(_) => Failure::Unreachable,
+            Error::Auth(e) if e.kind() == AuthErrorKind::Unavailable => Failure::Unreachable,
+            _ => Failure::Other,
+        };
+        resend(failure).application
     }
 
     /// When the same request may succeed, where that is known: the end of an exhausted
