@@ -15,6 +15,8 @@ mod masks;
 mod ops;
 mod pages;
 mod parallel;
+#[cfg(test)]
+mod runtime_layers;
 mod templates;
 mod testing;
 mod types;

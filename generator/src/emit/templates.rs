@@ -20,6 +20,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("mock_expect.rs", include_str!("../../../templates/src/runtime/mock_expect.rs")),
     ("mock_hooks.rs", include_str!("../../../templates/src/runtime/mock_hooks.rs")),
     ("mock_server.rs", include_str!("../../../templates/src/runtime/mock_server.rs")),
+    ("mock_wire.rs", include_str!("../../../templates/src/runtime/mock_wire.rs")),
     ("mod.rs", include_str!("../../../templates/src/runtime/mod.rs")),
     ("money.rs", include_str!("../../../templates/src/runtime/money.rs")),
     ("object.rs", include_str!("../../../templates/src/runtime/object.rs")),
@@ -39,6 +40,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("tokens.rs", include_str!("../../../templates/src/runtime/tokens.rs")),
     ("upload.rs", include_str!("../../../templates/src/runtime/upload.rs")),
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
+    ("window.rs", include_str!("../../../templates/src/runtime/window.rs")),
 ];
 
 /// Example programs, copied into the pinned crate's `examples/` (they name its operations).

@@ -8,13 +8,14 @@ use super::custom_fields::CustomFields;
 use super::download::Download;
 use super::error::{ApiError, ApiErrorBody, Error};
 use super::intercept::{run_hook, AfterAttempt, BeforeAttempt, Interceptor};
-use super::quota::{observations, Budget, LocalQuota, Observation, OnWait, Quota, QuotaGate, QuotaStore, Window};
+use super::quota::{observations, Budget, LocalQuota, Observation, OnWait, Quota, QuotaGate, QuotaStore};
 use super::request::{multipart_segments, Body, Request};
 use super::response::{Response, REQUEST_ID_HEADER};
 pub use super::retry::RetryPolicy;
 use super::retry::{after_status, idempotent, retry_after, retry_transport_failure, AfterStatus, Attempt};
 use super::tokens::Tokens;
 use super::upload::{Segment, Segments};
+use super::window::Window;
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -145,7 +146,8 @@ impl<C: From<Transport>> ClientBuilder<C> {
         self
     }
 
-    /// How failures are retried (default: 3 retries, backoff from 500 ms).
+    /// How often and how fast the client resends what it resends on its own (default: 3
+    /// retries, backoff from 500 ms; see [`RetryPolicy`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -780,9 +782,8 @@ impl Transport {
                     // A failed connect never reached the server; anything later might have.
                     let unsent = source.is_connect();
                     maybe_sent |= !unsent;
-                    if retry_transport_failure(unsent, state) {
+                    if let Some(reason) = retry_transport_failure(unsent, state) {
                         let delay = retry.backoff(attempt);
-                        let reason = if unsent { "connect failed" } else { "connection failed" };
                         tracing::debug!(operation, attempt, reason, "keap: retrying");
                         self.emit(Event::Retry { operation, attempt, reason, delay });
                         inner.clock.sleep(delay).await;

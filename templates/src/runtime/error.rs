@@ -1,5 +1,8 @@
-//! The one error type every operation returns.
+//! The one error type every operation returns, and the errors its variants carry. It sits
+//! below the modules that fail (auth, quota, custom fields, batches): they name it, it names
+//! none of them.
 
+use super::window::Window;
 use std::fmt;
 
 /// Why an operation failed.
@@ -37,7 +40,7 @@ pub enum Error {
     /// ([`Quota::max_wait`](super::Quota::max_wait)); nothing was sent.
     QuotaExhausted {
         /// The full window.
-        window: super::Window,
+        window: Window,
         /// When it has room again.
         resets_at: std::time::SystemTime,
     },
@@ -61,7 +64,7 @@ pub enum Error {
     /// Authentication failed: the OAuth2 token could not be refreshed, or the new tokens
     /// could not be stored. [`AuthError::kind`](super::AuthError::kind) says which; the
     /// message says what to do.
-    Auth(super::AuthError),
+    Auth(AuthError),
     /// The request built by the caller cannot be sent as it is.
     InvalidRequest(String),
     /// The client is misconfigured (bad base URL, TLS setup).
@@ -69,12 +72,12 @@ pub enum Error {
     /// A custom field named by label or field name is unknown or ambiguous, was given a
     /// value its type does not take (nothing was sent), or holds one that does not fit its
     /// type; [`CustomFieldError::kind`](super::CustomFieldError::kind) says which.
-    CustomField(super::CustomFieldError),
+    CustomField(CustomFieldError),
     /// A batch call (applying a tag to contacts, adding contacts to a sequence, deleting
     /// emails) answered 2xx, but Keap's per-record answer says some records failed: the
     /// [`PartialFailure`](super::PartialFailure) lists each record that failed and each
     /// that took effect.
-    PartlyFailed(Box<super::PartialFailure>),
+    PartlyFailed(Box<PartialFailure>),
     /// An [`Interceptor`](super::Interceptor) hook returned an error, panicked, or did not
     /// finish within the attempt's timeout; the request stops there.
     Interceptor {
@@ -128,24 +131,33 @@ impl Error {
         matches!(self, Error::Auth(..)) || matches!(self.status(), Some(401 | 403))
     }
 
-    /// The same request may succeed soon without any change: a transport failure, a 429,
-    /// a 500, 502, 503 or 504, a second's or minute's quota used up (after its
-    /// `resets_at`), an unreachable shared quota store ([`Error::QuotaStore`]) or hook event store
-    /// ([`Error::HookStore`]), a token
-    /// endpoint that could not be reached ([`AuthErrorKind::Unavailable`](super::AuthErrorKind)).
-    /// Not the day's quota used up: that lasts until 00:00 UTC, and a retry loop would spin
-    /// until then ([`retry_at`](Error::retry_at) says when). The client has already retried
-    /// what was safe to retry; wait until [`retry_at`](Error::retry_at) where it says, and
-    /// before sending a non-idempotent request (POST, PATCH) again, check
-    /// [`Error::maybe_sent`] too.
+    /// The same request may succeed soon without any change, so an application may send it
+    /// again: a transport failure, a 429, a 500, 502, 503 or 504, a second's or minute's quota
+    /// used up (after its `resets_at`), an unreachable shared quota store
+    /// ([`Error::QuotaStore`]) or hook event store ([`Error::HookStore`]), a token endpoint
+    /// that could not be reached ([`AuthErrorKind::Unavailable`]). Not the day's quota used
+    /// up: that lasts until 00:00 UTC, and a retry loop would spin until then
+    /// ([`retry_at`](Error::retry_at) says when).
+    ///
+    /// The client has already resent, within its [`RetryPolicy`](super::RetryPolicy), what
+    /// it could: a failed connect and a 429 whatever the method, a 502, 503 or 504 and a
+    /// connection lost after it was made only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE.
+    /// It never resends a 500 on its own: Keap may have done the work before failing. So
+    /// before sending again a request that may repeat an effect (a POST, a PATCH), check
+    /// [`Error::maybe_sent`], and wait until [`retry_at`](Error::retry_at) where it says.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::QuotaExhausted { window, .. } => *window != super::Window::Day,
-            Error::Transport { .. } | Error::QuotaStore { .. } | Error::HookStore(_) => true,
-            Error::Auth(e) => e.kind() == super::AuthErrorKind::Unavailable,
-            Error::Api(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
-            _ => false,
-        }
+        use super::retry::{resend, Failure};
+        let failure = match self {
+            Error::Api(e) => Failure::Status(e.status),
+            Error::Transport { maybe_sent: false, .. } => Failure::Unsent,
+            Error::Transport { .. } => Failure::Lost,
+            Error::QuotaExhausted { window: Window::Day, .. } => Failure::QuotaDay,
+            Error::QuotaExhausted { .. } => Failure::QuotaShort,
+            Error::QuotaStore { .. } | Error::HookStore(_) => Failure::Unreachable,
+            Error::Auth(e) if e.kind() == AuthErrorKind::Unavailable => Failure::Unreachable,
+            _ => Failure::Other,
+        };
+        resend(failure).application
     }
 
     /// When the same request may succeed, where that is known: the end of an exhausted
@@ -357,6 +369,157 @@ impl ApiErrorBody {
             details: map.get("details").filter(|v| !v.is_null()).cloned(),
             fault,
         }
+    }
+}
+
+/// Why authentication failed: [`Error::Auth`]. `Display` says what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    message: String,
+}
+
+/// What kind of [`AuthError`] it is, to decide what to do without reading the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The token endpoint refused the refresh token (400 `invalid_grant` or
+    /// `invalid_request`, 401): it is spent, revoked or expired. Have the user authorize
+    /// the app again.
+    Refused,
+    /// A refresh attempt whose answer was lost probably rotated the refresh token, and it
+    /// is gone (a retry was refused, or the endpoint answered 2xx with no token). Have the
+    /// user authorize the app again.
+    ProbablyRotated,
+    /// The token endpoint could not be reached or failed (connection, timeout, 5xx, 429)
+    /// after the retries the client's `RetryPolicy` allows. The tokens are unchanged: try
+    /// again later.
+    Unavailable,
+    /// The token endpoint rejected the request itself (`invalid_client`, 403, 404, ...):
+    /// check the client id and secret and the token URL.
+    Misconfigured,
+    /// The [`TokenStore`](super::TokenStore) failed to load, or to save a new pair after retries (that pair is
+    /// in memory and in use), or holds no tokens.
+    Store,
+}
+
+impl AuthError {
+    pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
+        AuthError { kind, message: message.into() }
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+
+    /// Whether only the user can fix it, by authorizing the app again
+    /// ([`Refused`](AuthErrorKind::Refused), [`ProbablyRotated`](AuthErrorKind::ProbablyRotated)).
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(self.kind, AuthErrorKind::Refused | AuthErrorKind::ProbablyRotated)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// Why a custom field could not be read or written. Nothing was sent when writing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomFieldError {
+    record: String,
+    field: String,
+    kind: CustomFieldErrorKind,
+    message: String,
+}
+
+/// What went wrong with a custom field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CustomFieldErrorKind {
+    /// No field has that label or field name (the message lists the known ones; a field
+    /// created since the definitions were loaded needs `reload_custom_fields()`).
+    Unknown,
+    /// Several fields have that label: name it by its field name.
+    Ambiguous,
+    /// The value is not one the field's type takes.
+    WrongType,
+    /// A choice field has no option with that label.
+    NoSuchOption,
+    /// What Keap sent for the field does not fit its type (the message shows it).
+    Unreadable,
+    /// The record was read without its `custom_fields`, so no value can be told apart from
+    /// an empty one.
+    NotSent,
+    /// The model itself could not be read.
+    Model,
+}
+
+impl CustomFieldError {
+    pub(crate) fn new(record: &str, field: &str, kind: CustomFieldErrorKind, message: String) -> Self {
+        CustomFieldError { record: record.to_owned(), field: field.to_owned(), kind, message }
+    }
+    /// The record type (`contact`).
+    pub fn record(&self) -> &str {
+        &self.record
+    }
+    /// The label or field name as given (or the field's label when reading).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+    /// What went wrong.
+    pub fn kind(&self) -> CustomFieldErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for CustomFieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} custom field `{}`: {}", self.record, self.field, self.message)
+    }
+}
+
+impl std::error::Error for CustomFieldError {}
+
+/// A batch call Keap answered 2xx while some records failed: each record's id with Keap's
+/// status for it (`CONTACT_NOT_FOUND`, `NO_PERMISSION`, `FAILED`, ...). The records in
+/// [`succeeded`](Self::succeeded) took effect (or were already so: `DUPLICATE`,
+/// `ALREADY_IN_SEQUENCE`); resend only [`failed`](Self::failed) ones, after fixing why.
+#[derive(Debug, Clone)]
+pub struct PartialFailure {
+    /// The operationId.
+    pub operation: &'static str,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// Keap's `x-request-id`.
+    pub request_id: Option<String>,
+    /// Records that failed: (id, Keap's status), in the answer's order.
+    pub failed: Vec<(String, String)>,
+    /// Records that succeeded or already were as asked: (id, Keap's status).
+    pub succeeded: Vec<(String, String)>,
+}
+
+impl fmt::Display for PartialFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} of {} records failed",
+            self.operation,
+            self.failed.len(),
+            self.failed.len() + self.succeeded.len()
+        )?;
+        for (i, (id, status)) in self.failed.iter().take(10).enumerate() {
+            f.write_str(if i == 0 { ": " } else { ", " })?;
+            write!(f, "{id} {status}")?;
+        }
+        if self.failed.len() > 10 {
+            write!(f, ", and {} more", self.failed.len() - 10)?;
+        }
+        f.write_str(" (the others took effect; `PartialFailure::failed` lists them all)")
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::client::Transport;
 use super::error::Error;
-use super::hooks_receiver::{EventKey, HookUrls, PendingSecrets, SECRET_HEADER};
+use super::hooks_receiver::{redact_url, EventKey, HookUrls, PendingSecrets, SECRET_HEADER};
 use super::request::{encode_path, Method, Request};
 use super::tokens::Secret;
 use std::collections::BTreeMap;
@@ -64,23 +64,6 @@ impl fmt::Debug for Subscription {
             .field("status", &self.status)
             .finish()
     }
-}
-
-/// The URL with every `keap_token` value hidden.
-pub(crate) fn redact_url(url: &str) -> String {
-    const NAME: &str = "keap_token=";
-    let mut out = String::with_capacity(url.len());
-    let mut rest = url;
-    while let Some(at) = rest.find(NAME) {
-        let start = at + NAME.len();
-        out.push_str(&rest[..start]);
-        out.push_str("[redacted]");
-        // The value ends where a URL's query value cannot go on (`&`, a quote, a space).
-        let value = rest[start..].find(|c: char| !(c.is_ascii_alphanumeric() || "%._~-".contains(c)));
-        rest = value.map_or("", |end| &rest[start + end..]);
-    }
-    out.push_str(rest);
-    out
 }
 
 impl Subscription {

@@ -1,16 +1,16 @@
 //! REST Hooks in the test kit, as Keap's documentation describes them (off until
-//! [`MockKeap::serve_hooks`]): subscriptions at `/rest/v1/hooks`, each verified by a handshake
+//! [`MockKeap::serve_hooks`](super::testing::MockKeap::serve_hooks)): subscriptions at `/rest/v1/hooks`, each verified by a handshake
 //! POSTed to its hook URL while the create (or verify) call waits, or later by
-//! `delayedVerify`; deliveries in Keap's body shape ([`MockKeap::deliver`]), at most 1,000 ids
+//! `delayedVerify`; deliveries in Keap's body shape ([`MockKeap::deliver`](super::testing::MockKeap::deliver)), at most 1,000 ids
 //! a POST, with Keap's four attempts, after which (or at once on a 410) the subscription turns
 //! `Inactive`.
 
-use super::clock::{jitter, Clock};
-use super::mock_server::{Answer, MockKeap, Received, Shared};
+use super::clock::jitter;
+use super::mock_wire::{Answer, Received};
 use super::time::Timestamp;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 /// The event keys `GET /rest/v1/hooks/event_keys` answers, and the only ones a create accepts.
@@ -27,13 +27,19 @@ const EVENT_KEYS: &[&str] = &[
     "leadsource.add", "leadsource.edit", "leadsource.delete",
 ];
 
+/// How long a handshake or delivery attempt waits for the whole answer: Keap's 30 s.
+pub(crate) const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
+/// The waits before the second, third and fourth attempts of a delivery.
+pub(crate) const HOOK_RETRY_DELAYS: [Duration; 3] =
+    [Duration::from_millis(20), Duration::from_millis(40), Duration::from_millis(80)];
+
 /// Attempts per delivery POST, the first included (Keap's rule).
 const ATTEMPTS: u32 = 4;
 /// Most object keys in one delivery POST (Keap's batch size).
 const MAX_IDS: usize = 1000;
 const SECRET_HEADER: &str = "x-hook-secret";
 
-/// What one [`MockKeap::deliver`] did: one entry per POST (per subscription, per batch of up
+/// What one [`MockKeap::deliver`](super::testing::MockKeap::deliver) did: one entry per POST (per subscription, per batch of up
 /// to 1,000 ids).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -63,7 +69,7 @@ pub struct DeliveryPost {
     pub attempts: u32,
     /// The last attempt's status; `None` when it timed out or the connection failed.
     pub status: Option<u16>,
-    /// Whether the last attempt had no answer within [`MockKeap::HOOK_TIMEOUT`].
+    /// Whether the last attempt had no answer within [`MockKeap::HOOK_TIMEOUT`](super::testing::MockKeap::HOOK_TIMEOUT).
     pub timed_out: bool,
     /// Whether an attempt was answered with a status from 200 to 399.
     pub acknowledged: bool,
@@ -146,7 +152,7 @@ impl Hooks {
 
     /// Keap's answer to a REST Hooks request, or `None` when hooks are off or the request is
     /// not one (the expectations take it then).
-    pub(crate) async fn answer(&self, _shared: &Arc<Shared>, request: &Received) -> Option<Answer> {
+    pub(crate) async fn answer(&self, request: &Received) -> Option<Answer> {
         if !self.lock().on {
             return None;
         }
@@ -253,7 +259,7 @@ impl Hooks {
             sub.hook_url.clone()
         };
         let request = self.http().post(&url).header(SECRET_HEADER, &secret).body(Vec::new());
-        let answer = tokio::time::timeout(MockKeap::HOOK_TIMEOUT, async {
+        let answer = tokio::time::timeout(HOOK_TIMEOUT, async {
             let response = request.send().await?;
             let echoed = response.headers().get_all(SECRET_HEADER).iter().any(|v| v.as_bytes() == secret.as_bytes());
             let verified = response.status().is_success() && echoed;
@@ -280,7 +286,7 @@ impl Hooks {
         };
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
-                tokio::time::sleep(MockKeap::HOOK_RETRY_DELAYS[attempt as usize - 2]).await;
+                tokio::time::sleep(HOOK_RETRY_DELAYS[attempt as usize - 2]).await;
             }
             let url = match self.lock().subs.get(&k) {
                 Some(s) if s.status == MockSubscription::VERIFIED => s.hook_url.clone(),
@@ -288,7 +294,7 @@ impl Hooks {
             };
             post.attempts = attempt;
             let request = self.http().post(&url).header("content-type", "application/json").body(body.to_vec());
-            let answer = tokio::time::timeout(MockKeap::HOOK_TIMEOUT, async {
+            let answer = tokio::time::timeout(HOOK_TIMEOUT, async {
                 let response = request.send().await?;
                 let status = response.status().as_u16();
                 response.bytes().await?;
@@ -364,44 +370,24 @@ fn delivery_body(event_key: &str, ids: &[i64], timestamp: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-impl MockKeap {
-    /// How long a handshake or delivery attempt waits for the whole answer: Keap's 30 s
-    /// (tokio's time: paused time skips it).
-    pub const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
-    /// The waits before the second, third and fourth attempts of a delivery. Keap waits
-    /// 30-60 s, 5 min and 30 min; the kit waits milliseconds (tokio sleeps).
-    pub const HOOK_RETRY_DELAYS: [Duration; 3] =
-        [Duration::from_millis(20), Duration::from_millis(40), Duration::from_millis(80)];
-
-    /// Serves Keap's REST Hooks endpoints from now on (`/rest/v1/hooks...`: list, create,
-    /// get, update, delete, `verify`, `delayedVerify`, `event_keys`), which expectations then
-    /// no longer see (they still need credentials, and count against
-    /// [`enforce_quota`](Self::enforce_quota)). A create or verify POSTs the handshake to the
-    /// hook URL before it answers; a `delayedVerify` with another secret than the last
-    /// handshake's is a 400.
-    pub fn serve_hooks(&self) {
-        self.shared().hooks.lock().on = true;
+impl Hooks {
+    /// Serves the REST Hooks endpoints from now on ([`MockKeap::serve_hooks`](super::testing::MockKeap::serve_hooks)).
+    pub(crate) fn serve(&self) {
+        self.lock().on = true;
     }
 
     /// The subscriptions, in key order.
-    pub fn subscriptions(&self) -> Vec<MockSubscription> {
-        self.shared().hooks.lock().subs.iter().map(|(k, s)| s.public(*k)).collect()
+    pub(crate) fn subscriptions(&self) -> Vec<MockSubscription> {
+        self.lock().subs.iter().map(|(k, s)| s.public(*k)).collect()
     }
 
-    /// Delivers changes of `ids` as Keap does, to every `Verified` subscription of
-    /// `event_key`: POSTs of at most 1,000 ids (each stamped with the mock's clock), one after
-    /// another, each retried up to four attempts in all ([`HOOK_RETRY_DELAYS`](Self::HOOK_RETRY_DELAYS)
-    /// apart). An attempt fails on no answer within [`HOOK_TIMEOUT`](Self::HOOK_TIMEOUT) or a
-    /// status below 200 or from 400; after the fourth failure, or at once on a 410, the
-    /// subscription turns `Inactive` and what was left to deliver to it is lost. Unlike Keap,
-    /// the first attempt is at once. Returns when every POST is done.
-    pub async fn deliver(&self, event_key: &str, ids: impl IntoIterator<Item = i64>) -> DeliveryReport {
-        let shared = self.shared();
-        let ids: Vec<i64> = ids.into_iter().collect();
-        let now = shared.clock.now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    /// Delivers changes of `ids` to every `Verified` subscription of `event_key`, stamped
+    /// `now` ([`MockKeap::deliver`](super::testing::MockKeap::deliver) says how).
+    pub(crate) async fn deliver(&self, now: std::time::SystemTime, event_key: &str, ids: &[i64]) -> DeliveryReport {
+        let now = now.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let timestamp = Timestamp::from_unix(now.as_secs() as i64, 0).to_string();
         let targets: Vec<u64> = {
-            let st = shared.hooks.lock();
+            let st = self.lock();
             let of_event = st.subs.iter().filter(|(_, s)| s.event_key == event_key);
             of_event.filter(|(_, s)| s.status == MockSubscription::VERIFIED).map(|(k, _)| *k).collect()
         };
@@ -409,7 +395,7 @@ impl MockKeap {
         for &k in &targets {
             for chunk in ids.chunks(MAX_IDS) {
                 let body = delivery_body(event_key, chunk, &timestamp);
-                report.posts.push(shared.hooks.post(k, &body, chunk.len()).await);
+                report.posts.push(self.post(k, &body, chunk.len()).await);
             }
         }
         report
@@ -418,7 +404,9 @@ impl MockKeap {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::MockKeap;
     use super::*;
+    use std::sync::Arc;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
     /// A request the test receiver got: its target, `X-Hook-Secret` and body.
@@ -509,11 +497,11 @@ mod tests {
             body: Vec::new(),
         };
         let hooks = &keap.shared().hooks;
-        assert!(hooks.answer(keap.shared(), &get("/rest/v1/hooks")).await.is_none());
+        assert!(hooks.answer(&get("/rest/v1/hooks")).await.is_none());
         keap.serve_hooks();
-        assert!(hooks.answer(keap.shared(), &get("/rest/v1/hooksx")).await.is_none());
-        assert!(hooks.answer(keap.shared(), &get("/rest/v2/contacts")).await.is_none());
-        assert_eq!(hooks.answer(keap.shared(), &get("/rest/v1/hooks")).await.unwrap().status_code(), 200);
+        assert!(hooks.answer(&get("/rest/v1/hooksx")).await.is_none());
+        assert!(hooks.answer(&get("/rest/v2/contacts")).await.is_none());
+        assert_eq!(hooks.answer(&get("/rest/v1/hooks")).await.unwrap().status_code(), 200);
     }
 
     #[tokio::test]

@@ -30,6 +30,8 @@ mod mock_expect;
 mod mock_hooks;
 #[cfg(feature = "testing")]
 mod mock_server;
+#[cfg(feature = "testing")]
+mod mock_wire;
 mod money;
 mod object;
 mod options;
@@ -52,16 +54,16 @@ mod time;
 mod tokens;
 mod upload;
 mod values;
+mod window;
 
-pub use auth::{Auth, AuthError, AuthErrorKind, OAuth2Builder, API_KEY_HEADER, DEFAULT_TOKEN_URL};
+pub use auth::{Auth, OAuth2Builder, API_KEY_HEADER, DEFAULT_TOKEN_URL};
 pub use client::{ClientBuilder, Event, EventHook, Transport};
 pub use clock::{Clock, SleepFuture, TokioClock};
-pub use custom_fields::{
-    CustomField, CustomFieldError, CustomFieldErrorKind, CustomFields, CustomValue, CustomValues, FieldKind,
-    FieldOption,
-};
+pub use custom_fields::{CustomField, CustomFields, CustomValue, CustomValues, FieldKind, FieldOption};
 pub use download::Download;
-pub use error::{ApiError, ApiErrorBody, Error};
+pub use error::{
+    ApiError, ApiErrorBody, AuthError, AuthErrorKind, CustomFieldError, CustomFieldErrorKind, Error, PartialFailure,
+};
 pub use filter::{Filter, FilterArg, FilterValue};
 /// REST Hooks (the `hooks` feature): be told about changes instead of polling for them.
 ///
@@ -111,17 +113,17 @@ pub mod hooks {
 #[cfg(feature = "testing")]
 pub mod testing {
     pub use super::mock_decode::Incoming;
-    pub use super::mock_expect::{same, Call, Calls, Expect, Listing, Media, NoBody, Operation, Paging};
+    pub use super::mock_expect::{same, Call, Calls, Expect, Listing, NoBody, Operation, Paging};
     pub use super::mock_hooks::{DeliveryPost, DeliveryReport, MockSubscription};
-    pub use super::mock_server::{Answer, MockKeap, Received};
+    pub use super::mock_server::MockKeap;
+    pub use super::mock_wire::{Answer, Media, Received};
 }
 pub use ids::{Id, IdError, NumId, Record};
 pub use intercept::{AfterAttempt, BeforeAttempt, Interceptor, InterceptorFuture};
 pub use money::{Amount, MinorUnits, MoneyError};
 pub use options::RequestOptions;
-pub use outcomes::PartialFailure;
 pub use paginate::{Items, Pages, Paginated, Resume, MAX_PAGE_FAILURES};
-pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window};
+pub use quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait};
 pub use raw::RawRequest;
 #[cfg(feature = "redis")]
 pub use redis_link::Redis;
@@ -136,6 +138,7 @@ pub use retry::RetryPolicy;
 pub use time::Timestamp;
 pub use tokens::{OnRefresh, RefreshLease, Secret, StoreFuture, TokenStore, Tokens};
 pub use values::{Date, DateTime, FilePart};
+pub use window::Window;
 
 // What generated code calls: public because generated modules (and golden crates built
 // on this runtime as a dependency) must reach it, hidden because users never need it.

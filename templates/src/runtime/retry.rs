@@ -1,12 +1,17 @@
-//! Retry decisions, as pure functions of what happened: which methods may be repeated,
-//! what each failure or status calls for, how long to back off, what `Retry-After` says.
-//! The transport (`client.rs`) carries them out; they are unit-tested here without a server.
+//! Retry decisions, as pure functions of what happened: who may resend what ([`resend`], the
+//! one table the client's loop and [`Error::is_retryable`](super::Error::is_retryable) both
+//! read), what each failure or status calls for, how long to back off, what `Retry-After`
+//! says. The transport (`client.rs`) carries them out; they are unit-tested here without a
+//! server.
 
 use super::clock::jitter;
 use reqwest::Method;
 use std::time::{Duration, SystemTime};
 
-/// How failed attempts are retried.
+/// How often and how fast the client resends a failed attempt on its own. What it resends is
+/// fixed, by the table [`Error::is_retryable`](super::Error::is_retryable) reads too: a
+/// failed connect and a 429 whatever the method; a 502, 503 or 504 and a connection lost
+/// after it was made only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE; never a 500.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 3).
@@ -53,10 +58,89 @@ pub(crate) struct Attempt {
     pub(crate) can_refresh: bool,
 }
 
-/// Whether a request whose transport failed is sent again: a failed connect never reached
-/// the server, so any method; after that only what cannot repeat an effect.
-pub(crate) fn retry_transport_failure(connect_failed: bool, a: Attempt) -> bool {
-    a.retries_left && (a.idempotent || connect_failed)
+/// What went wrong, as far as sending the same request again goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The server answered this status (outside 2xx).
+    Status(u16),
+    /// No connection could be made: nothing reached the server.
+    Unsent,
+    /// The connection failed after it was made (a timeout, a reset): the server may have
+    /// acted on the request.
+    Lost,
+    /// The client's quota had no room in the second's or the minute's window within `max_wait`.
+    QuotaShort,
+    /// The client's quota had no room today, until 00:00 UTC.
+    QuotaDay,
+    /// A store the client depends on (the shared quota, the hook event store) or the OAuth2
+    /// token endpoint could not be reached; nothing was sent.
+    Unreachable,
+    /// Anything else: a request the client refused, a body that did not decode, credentials
+    /// refused, a repeated page token.
+    Other,
+}
+
+/// Whether the client sends a request again on its own, within its `RetryPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ByClient {
+    /// Never: the error goes to the application.
+    Never,
+    /// Only a method whose repetition cannot repeat an effect ([`idempotent`]), for this reason.
+    Idempotent(&'static str),
+    /// Any method, for this reason: the server did not act on it.
+    AnyMethod(&'static str),
+    /// Once, after refreshing the OAuth2 token.
+    AfterRefresh,
+}
+
+/// Who may send a failed request again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Resend {
+    /// What the client does on its own.
+    pub(crate) client: ByClient,
+    /// Whether the same request may succeed soon without any change, so that an application
+    /// may send it again after the client gave up ([`Error::is_retryable`](super::Error::is_retryable)).
+    pub(crate) application: bool,
+}
+
+/// The one table of what is sent again, and by whom. The two columns differ where the
+/// client cannot know what the application knows: whether sending the request twice is
+/// harmless.
+pub(crate) fn resend(failure: Failure) -> Resend {
+    use ByClient::*;
+    let (client, application) = match failure {
+        // Refused before it was processed; a new token is the fix, not time.
+        Failure::Status(401) => (AfterRefresh, false),
+        // Keap did not process it: any method goes again once the quota has room.
+        Failure::Status(429) => (AnyMethod("throttled"), true),
+        // A 500 may come after Keap did the work, so the client does not resend it on its
+        // own, whatever the method; an application that knows its call is safe to repeat may.
+        Failure::Status(500) => (Never, true),
+        // A gateway or an overloaded server, transient; the request may still have reached Keap.
+        Failure::Status(502..=504) => (Idempotent("server unavailable"), true),
+        Failure::Status(_) => (Never, false),
+        Failure::Unsent => (AnyMethod("connect failed"), true),
+        Failure::Lost => (Idempotent("connection failed"), true),
+        // The client has already waited as long as `max_wait` allows.
+        Failure::QuotaShort => (Never, true),
+        // It lasts until 00:00 UTC: a retry loop would spin until then.
+        Failure::QuotaDay => (Never, false),
+        Failure::Unreachable => (Never, true),
+        Failure::Other => (Never, false),
+    };
+    Resend { client, application }
+}
+
+/// Whether the client sends a request whose transport failed again, and why: a failed
+/// connect never reached the server, so any method; after that only what cannot repeat an
+/// effect.
+pub(crate) fn retry_transport_failure(connect_failed: bool, a: Attempt) -> Option<&'static str> {
+    let failure = if connect_failed { Failure::Unsent } else { Failure::Lost };
+    match resend(failure).client {
+        ByClient::AnyMethod(reason) if a.retries_left => Some(reason),
+        ByClient::Idempotent(reason) if a.retries_left && a.idempotent => Some(reason),
+        _ => None,
+    }
 }
 
 /// What a non-2xx answer calls for.
@@ -73,7 +157,7 @@ pub(crate) enum AfterStatus {
     Fail,
 }
 
-/// The decision for a non-2xx `status`. `pause` is a 429's `Retry-After` with the longest
+/// The decision for a non-2xx `status`, as [`resend`] has it for the client. `pause` is a 429's `Retry-After` with the longest
 /// wait its window allows; `exhausted` whether the quota headers showed a window empty.
 pub(crate) fn after_status(
     status: u16,
@@ -81,17 +165,17 @@ pub(crate) fn after_status(
     pause: Option<(Duration, Duration)>,
     exhausted: bool,
 ) -> AfterStatus {
-    match status {
-        401 if a.can_refresh => AfterStatus::Refresh,
-        // A rejection before processing: any method may be resent.
-        429 => match pause {
+    match resend(Failure::Status(status)).client {
+        ByClient::AfterRefresh if a.can_refresh => AfterStatus::Refresh,
+        // 429 is the only status resent whatever the method; how depends on what it says.
+        ByClient::AnyMethod(reason) => match pause {
             Some((pause, max_wait)) if a.retries_left && pause <= max_wait => AfterStatus::WhenRoom,
             Some(_) => AfterStatus::Fail,
             None if !a.retries_left => AfterStatus::Fail,
             None if exhausted => AfterStatus::WhenRoom,
-            None => AfterStatus::Backoff("throttled"),
+            None => AfterStatus::Backoff(reason),
         },
-        502..=504 if a.retries_left && a.idempotent => AfterStatus::Backoff("server unavailable"),
+        ByClient::Idempotent(reason) if a.retries_left && a.idempotent => AfterStatus::Backoff(reason),
         _ => AfterStatus::Fail,
     }
 }
@@ -176,7 +260,60 @@ mod tests {
         assert_eq!(after_status(503, post, None, false), AfterStatus::Fail);
         assert_eq!(after_status(500, get, None, false), AfterStatus::Fail);
         assert_eq!(after_status(404, get, None, false), AfterStatus::Fail);
-        assert!(retry_transport_failure(true, post) && !retry_transport_failure(false, post));
-        assert!(retry_transport_failure(false, get) && !retry_transport_failure(true, last));
+        assert_eq!(retry_transport_failure(true, post), Some("connect failed"));
+        assert_eq!(retry_transport_failure(false, post), None);
+        assert_eq!(retry_transport_failure(false, get), Some("connection failed"));
+        assert_eq!(retry_transport_failure(true, last), None);
+    }
+
+    #[test]
+    fn the_table_says_who_resends_each_status() {
+        let row = |status| {
+            let r = resend(Failure::Status(status));
+            (r.client, r.application)
+        };
+        assert_eq!(row(401), (ByClient::AfterRefresh, false));
+        assert_eq!(row(429), (ByClient::AnyMethod("throttled"), true));
+        // Keap may have done the work: only the application, which knows, may resend.
+        assert_eq!(row(500), (ByClient::Never, true));
+        for status in [502, 503, 504] {
+            assert_eq!(row(status), (ByClient::Idempotent("server unavailable"), true));
+        }
+        for status in [400, 403, 404, 409, 422, 501, 505] {
+            assert_eq!(row(status), (ByClient::Never, false), "{status}");
+        }
+        assert!(!resend(Failure::QuotaDay).application && resend(Failure::QuotaShort).application);
+    }
+
+    #[test]
+    fn the_client_and_is_retryable_read_the_table() {
+        let get = Attempt { idempotent: true, retries_left: true, can_refresh: true };
+        let post = Attempt { idempotent: false, ..get };
+        for status in 300..600 {
+            let r = resend(Failure::Status(status));
+            let api = super::super::error::ApiError {
+                operation: "op",
+                status,
+                body: Default::default(),
+                raw: String::new(),
+                headers: Vec::new(),
+                request_id: None,
+                received: UNIX_EPOCH,
+            };
+            let error = super::super::Error::Api(Box::new(api));
+            assert_eq!(error.is_retryable(), r.application, "is_retryable for {status}");
+            for (a, name) in [(get, "GET"), (post, "POST")] {
+                let resent = after_status(status, a, None, false) != AfterStatus::Fail;
+                let by_table = match r.client {
+                    ByClient::Never => false,
+                    ByClient::Idempotent(_) => a.idempotent,
+                    ByClient::AnyMethod(_) | ByClient::AfterRefresh => true,
+                };
+                assert_eq!(resent, by_table, "the client's decision for {name} {status}");
+                // What the client resends on its own, an application may resend too (a
+                // refused token excepted: refreshing it is the client's job).
+                assert!(!resent || r.application || r.client == ByClient::AfterRefresh, "{status}");
+            }
+        }
     }
 }

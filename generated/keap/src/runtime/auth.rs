@@ -5,7 +5,7 @@
 //! tokens: a second concurrent refresh would use a token the first one just spent.
 
 use super::clock::Clock;
-use super::error::Error;
+use super::error::{AuthError, AuthErrorKind, Error};
 use super::tokens::{OnRefresh, RefreshLease, Secret, TokenStore, Tokens};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use std::fmt;
@@ -17,62 +17,6 @@ pub const API_KEY_HEADER: &str = "x-keap-api-key";
 
 /// Keap's OAuth2 token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.infusionsoft.com/token";
-
-/// Why authentication failed: [`Error::Auth`]. `Display` says what to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthError {
-    kind: AuthErrorKind,
-    message: String,
-}
-
-/// What kind of [`AuthError`] it is, to decide what to do without reading the message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthErrorKind {
-    /// The token endpoint refused the refresh token (400 `invalid_grant` or
-    /// `invalid_request`, 401): it is spent, revoked or expired. Have the user authorize
-    /// the app again.
-    Refused,
-    /// A refresh attempt whose answer was lost probably rotated the refresh token, and it
-    /// is gone (a retry was refused, or the endpoint answered 2xx with no token). Have the
-    /// user authorize the app again.
-    ProbablyRotated,
-    /// The token endpoint could not be reached or failed (connection, timeout, 5xx, 429)
-    /// after the retries the client's `RetryPolicy` allows. The tokens are unchanged: try
-    /// again later.
-    Unavailable,
-    /// The token endpoint rejected the request itself (`invalid_client`, 403, 404, ...):
-    /// check the client id and secret and the token URL.
-    Misconfigured,
-    /// The [`TokenStore`] failed to load, or to save a new pair after retries (that pair is
-    /// in memory and in use), or holds no tokens.
-    Store,
-}
-
-impl AuthError {
-    pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
-        AuthError { kind, message: message.into() }
-    }
-
-    /// What kind of failure it is.
-    pub fn kind(&self) -> AuthErrorKind {
-        self.kind
-    }
-
-    /// Whether only the user can fix it, by authorizing the app again
-    /// ([`Refused`](AuthErrorKind::Refused), [`ProbablyRotated`](AuthErrorKind::ProbablyRotated)).
-    pub fn needs_reauthorization(&self) -> bool {
-        matches!(self.kind, AuthErrorKind::Refused | AuthErrorKind::ProbablyRotated)
-    }
-}
-
-impl fmt::Display for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AuthError {}
 
 /// How requests are authenticated.
 #[derive(Clone, Debug)]

@@ -10,11 +10,11 @@
 //! sent. Both work on any list type that serializes as Keap's `{"id", "content"}` pairs, so
 //! this module knows nothing of the generated types.
 
+use super::error::{CustomFieldError, CustomFieldErrorKind};
 use super::{Amount, Date, DateTime};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use std::fmt;
 use std::sync::Arc;
 
 /// What a custom field holds, by its type in Keap's model.
@@ -300,63 +300,6 @@ impl From<std::time::SystemTime> for CustomValue {
         CustomValue::DateTime(t.into())
     }
 }
-
-/// Why a custom field could not be read or written. Nothing was sent when writing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CustomFieldError {
-    record: String,
-    field: String,
-    kind: CustomFieldErrorKind,
-    message: String,
-}
-
-/// What went wrong with a custom field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CustomFieldErrorKind {
-    /// No field has that label or field name (the message lists the known ones; a field
-    /// created since the definitions were loaded needs `reload_custom_fields()`).
-    Unknown,
-    /// Several fields have that label: name it by its field name.
-    Ambiguous,
-    /// The value is not one the field's type takes.
-    WrongType,
-    /// A choice field has no option with that label.
-    NoSuchOption,
-    /// What Keap sent for the field does not fit its type (the message shows it).
-    Unreadable,
-    /// The record was read without its `custom_fields`, so no value can be told apart from
-    /// an empty one.
-    NotSent,
-    /// The model itself could not be read.
-    Model,
-}
-
-impl CustomFieldError {
-    fn new(record: &str, field: &str, kind: CustomFieldErrorKind, message: String) -> Self {
-        CustomFieldError { record: record.to_owned(), field: field.to_owned(), kind, message }
-    }
-    /// The record type (`contact`).
-    pub fn record(&self) -> &str {
-        &self.record
-    }
-    /// The label or field name as given (or the field's label when reading).
-    pub fn field(&self) -> &str {
-        &self.field
-    }
-    /// What went wrong.
-    pub fn kind(&self) -> CustomFieldErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for CustomFieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} custom field `{}`: {}", self.record, self.field, self.message)
-    }
-}
-
-impl std::error::Error for CustomFieldError {}
 
 /// The custom-field definitions of one record type, as its `/model` lists them.
 #[derive(Clone, Debug, PartialEq)]

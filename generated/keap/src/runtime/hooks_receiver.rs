@@ -27,6 +27,23 @@ pub const MAX_BODY: usize = 1 << 20;
 const EVENT_PARAM: &str = "keap_event";
 const TOKEN_PARAM: &str = "keap_token";
 
+/// The URL with every `keap_token` value hidden.
+pub(crate) fn redact_url(url: &str) -> String {
+    const NAME: &str = "keap_token=";
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(at) = rest.find(NAME) {
+        let start = at + NAME.len();
+        out.push_str(&rest[..start]);
+        out.push_str("[redacted]");
+        // The value ends where a URL's query value cannot go on (`&`, a quote, a space).
+        let value = rest[start..].find(|c: char| !(c.is_ascii_alphanumeric() || "%._~-".contains(c)));
+        rest = value.map_or("", |end| &rest[start + end..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What is encoded in a query value: all but RFC 3986's unreserved characters, so that an
 /// event key (`contact.add`) reads the same however a server re-encodes the URL.
 const QUERY_VALUE: &percent_encoding::AsciiSet =
@@ -252,7 +269,7 @@ impl HookUrls {
         if !scheme_ok || public_url.contains('#') || public_url.contains(char::is_whitespace) {
             return Err(Error::Config(format!(
                 "the hook URL `{}` must be an http(s) URL without spaces or `#` (Keap posts to it)",
-                super::hook_upkeep::redact_url(&public_url)
+                redact_url(&public_url)
             )));
         }
         let authority =
@@ -264,7 +281,7 @@ impl HookUrls {
         if public_url.contains(&format!("{EVENT_PARAM}=")) || public_url.contains(&format!("{TOKEN_PARAM}=")) {
             return Err(Error::Config(format!(
                 "the hook URL `{}` already holds `{EVENT_PARAM}` or `{TOKEN_PARAM}`: give the URL without them",
-                super::hook_upkeep::redact_url(&public_url)
+                redact_url(&public_url)
             )));
         }
         if url_key.expose().len() < 32 {
@@ -511,7 +528,7 @@ impl fmt::Debug for HookRequest<'_> {
         // The query holds the URL's token, the header the handshake's secret.
         f.debug_struct("HookRequest")
             .field("method", &self.method)
-            .field("query", &super::hook_upkeep::redact_url(self.query))
+            .field("query", &redact_url(self.query))
             .field("secret_header", &self.secret_header.map(|_| "[redacted]"))
             .field("body_bytes", &self.body.len())
             .finish()

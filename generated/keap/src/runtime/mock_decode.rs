@@ -4,7 +4,7 @@
 //! matched, query and header text turned into values by the same `Deserialize` impls the
 //! client's types use for JSON, and JSON compared partially.
 
-use super::mock_server::Received;
+use super::mock_wire::Received;
 use percent_encoding::percent_decode_str;
 use serde::de::value::Error as DeError;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};

@@ -5,32 +5,16 @@
 //!
 //! An expectation is typed by its operation: its partial parameters and body are the
 //! operation's own types, its answer is the operation's response type, and the requests it
-//! matched read back as [`Call`]s of those types. The server ([`MockKeap`]) sees them as
+//! matched read back as [`Call`]s of those types. The server ([`MockKeap`](super::testing::MockKeap)) sees them as
 //! [`Rule`]s and knows nothing of the types.
 
 use super::mock_decode::{json_includes, Incoming};
-use super::mock_server::{Answer, Received};
+use super::mock_wire::{Answer, Media, Received};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
-
-#[cfg(doc)]
-use super::mock_server::MockKeap;
-
-/// What an operation's success answer is on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Media {
-    /// JSON (the response type serialised).
-    Json,
-    /// No body (204).
-    Empty,
-    /// Text of this media type (the response type is a `String`).
-    Text(&'static str),
-    /// Bytes of this media type (the response type is a `Vec<u8>`).
-    Bytes(&'static str),
-}
 
 /// How a listing asks for its next page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +104,7 @@ impl<O: Operation> Clone for Call<O> {
 }
 
 /// How many requests an expectation must match, checked when the mock is dropped (or by
-/// [`MockKeap::verify`]).
+/// [`MockKeap::verify`](super::testing::MockKeap::verify)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Times {
     AtLeast(usize),
@@ -142,7 +126,7 @@ type Predicate<O> = Box<dyn Fn(&Call<O>) -> bool + Send + Sync>;
 
 /// An expectation of one operation: what requests it matches, how it answers them, how many
 /// it must see. Build it from the operation's function (`testing::contact::list_contacts()`)
-/// and hand it to [`MockKeap::expect`].
+/// and hand it to [`MockKeap::expect`](super::testing::MockKeap::expect).
 ///
 /// Answers are given in order: each matched request takes the next one, and the last one is
 /// repeated (a retry of the client is a request like any other). Without any, the mock
@@ -480,7 +464,7 @@ impl<O: Operation> Rule for Registered<O> {
 }
 
 /// The requests one registered expectation matched, typed: returned by
-/// [`MockKeap::expect`].
+/// [`MockKeap::expect`](super::testing::MockKeap::expect).
 pub struct Calls<O: Operation> {
     pub(crate) calls: Arc<Mutex<Vec<Call<O>>>>,
 }

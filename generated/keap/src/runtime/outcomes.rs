@@ -5,48 +5,9 @@
 //! record's id to its own outcome, some of which are failures. A 2xx must not hide them:
 //! any record that failed makes the call an [`Error::PartlyFailed`] that lists them all.
 
-use super::error::Error;
+use super::error::{Error, PartialFailure};
 use super::response::Response;
 use serde::Serialize;
-use std::fmt;
-
-/// A batch call Keap answered 2xx while some records failed: each record's id with Keap's
-/// status for it (`CONTACT_NOT_FOUND`, `NO_PERMISSION`, `FAILED`, ...). The records in
-/// [`succeeded`](Self::succeeded) took effect (or were already so: `DUPLICATE`,
-/// `ALREADY_IN_SEQUENCE`); resend only [`failed`](Self::failed) ones, after fixing why.
-#[derive(Debug, Clone)]
-pub struct PartialFailure {
-    /// The operationId.
-    pub operation: &'static str,
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// Keap's `x-request-id`.
-    pub request_id: Option<String>,
-    /// Records that failed: (id, Keap's status), in the answer's order.
-    pub failed: Vec<(String, String)>,
-    /// Records that succeeded or already were as asked: (id, Keap's status).
-    pub succeeded: Vec<(String, String)>,
-}
-
-impl fmt::Display for PartialFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} of {} records failed",
-            self.operation,
-            self.failed.len(),
-            self.failed.len() + self.succeeded.len()
-        )?;
-        for (i, (id, status)) in self.failed.iter().take(10).enumerate() {
-            f.write_str(if i == 0 { ": " } else { ", " })?;
-            write!(f, "{id} {status}")?;
-        }
-        if self.failed.len() > 10 {
-            write!(f, ", and {} more", self.failed.len() - 10)?;
-        }
-        f.write_str(" (the others took effect; `PartialFailure::failed` lists them all)")
-    }
-}
 
 /// Whether a per-record status means the record is as asked.
 fn succeeded(status: &str) -> bool {

@@ -6,73 +6,13 @@
 
 use super::clock::{epoch_ns, from_epoch_ms, from_epoch_ns, Clock};
 use super::error::Error;
+use super::window::Window;
 use std::collections::VecDeque;
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
-
-/// A quota window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Window {
-    /// Any one-second span.
-    Second,
-    /// Any one-minute span.
-    Minute,
-    /// The calendar day, 00:00 to 24:00 UTC.
-    Day,
-}
-
-impl Window {
-    pub(crate) const ALL: [Window; 3] = [Window::Second, Window::Minute, Window::Day];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    fn span_ns(self) -> u64 {
-        const SECOND: u64 = 1_000_000_000;
-        match self {
-            Window::Second => SECOND,
-            Window::Minute => 60 * SECOND,
-            Window::Day => 86_400 * SECOND,
-        }
-    }
-
-    /// The window a server-imposed pause (`Retry-After`) counts as, so that its `max_wait`
-    /// applies: up to a second, the second; up to a minute, the minute; longer, the day
-    /// (by default failing fast rather than stalling every request of the client).
-    pub fn of_pause(pause: Duration) -> Window {
-        if pause <= Duration::from_secs(1) {
-            Window::Second
-        } else if pause <= Duration::from_secs(60) {
-            Window::Minute
-        } else {
-            Window::Day
-        }
-    }
-
-    /// Reads Keap's `time-unit` header values (`second`, `Minute`, `days`, ...).
-    fn parse(unit: &str) -> Option<Window> {
-        let u = unit.trim().trim_end_matches(['s', 'S']);
-        [("second", Window::Second), ("minute", Window::Minute), ("day", Window::Day)]
-            .into_iter()
-            .find(|(name, _)| u.eq_ignore_ascii_case(name))
-            .map(|(_, w)| w)
-    }
-}
-
-impl fmt::Display for Window {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Window::Second => "second",
-            Window::Minute => "minute",
-            Window::Day => "day",
-        })
-    }
-}
 
 /// Limits per window and how long a request may wait for each.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,10 +7,9 @@
 
 use super::auth::Auth;
 use super::clock::epoch_ns;
-use super::quota::{
-    Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait, Window,
-};
+use super::quota::{Budget, Decision, LocalQuota, Observation, Quota, QuotaFuture, QuotaStore, StoreError, Wait};
 use super::redis_link::{hashed, random_id, Redis};
+use super::window::Window;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};

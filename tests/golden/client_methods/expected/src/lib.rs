@@ -451,8 +451,8 @@
 //!
 //! **Refresh.** A token endpoint that cannot be reached, times out, or answers 5xx, 408 or 429 is retried within `RetryPolicy`; after that the request fails with `Error::Auth` of kind `AuthErrorKind::Unavailable`, the tokens unchanged, and the next request tries again. A refused refresh (400 `invalid_grant` or `invalid_request`, 401) is kind `Refused`. When an attempt may have reached Keap but its answer was lost, Keap may have rotated the refresh token already; if the retry is then refused, the kind is `ProbablyRotated` and the message says so. `e.needs_reauthorization()` is true for those two: only then send the user through authorization again. A token store that fails to save a new pair (after retries) fails the request that refreshed with kind `Store`; the new pair stays in use, and `client.tokens()` returns it to save elsewhere.
 //!
-//! **Retries.** Exactly what is sent again, each time within `RetryPolicy` (3 retries unless
-//! set, with exponential backoff and jitter):
+//! **Retries.** Exactly what the client sends again on its own, each time within `RetryPolicy`
+//! (3 retries unless set, with exponential backoff and jitter):
 //! - a connection that could not be made: any method, since nothing reached the server;
 //! - a 429: any method, since Keap did not process it, after its `Retry-After` (unless that is
 //!   longer than its window's `max_wait`, see "Quotas"), else when the window its quota headers
@@ -460,6 +460,11 @@
 //! - a 502, 503 or 504, a timeout or a dropped connection: GET, HEAD, PUT, DELETE, OPTIONS and
 //!   TRACE only; a POST or PATCH that may have reached the server is never sent twice;
 //! - a 401 with OAuth2: once, after the token is refreshed (Keap refused it unprocessed).
+//!
+//! Never a 500, whatever the method: Keap may have done the work before failing. A 500 is still
+//! `is_retryable()`, like a 429, 502, 503, 504 or transport failure the client gave up on: an
+//! application that knows its call is harmless to repeat may send it again (for a POST or PATCH,
+//! check `maybe_sent()` first).
 //!
 //! **Batches.** Keap answers "apply this tag to these contacts", "add these contacts to a
 //! sequence" and "delete these emails" with 200 and each record's own outcome inside. Any record
