@@ -1,74 +1,33 @@
 //! Generated crates against a real HTTP server on 127.0.0.1: what goes on the wire and what
-//! comes back, for the golden fixtures' operations.
+//! comes back, for the golden fixtures' operations. The server is the tests' one scripted
+//! server (`mock.rs`), answering each request in turn.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
+use keapgen_tests::mock::{self, Mock, Reply, Seen};
 
-/// A request as the server saw it.
-#[derive(Debug)]
-struct Seen {
-    /// `PATCH /path?query HTTP/1.1`
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// Answers the n-th request with `replies[n]`, and any request past them with a 500 saying so.
+async fn serve(replies: Vec<Reply>) -> Mock {
+    mock::serve(move |_, n| replies.get(n).cloned().unwrap_or_else(|| Reply::json(500, r#"{"message":"unscripted"}"#)))
+        .await
 }
 
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
+/// `METHOD /path?query`, as the request line has it.
+fn line(s: &Seen) -> String {
+    format!("{} {}", s.method, s.target)
 }
 
-/// Serves one canned response per connection, in order, and reports each request.
-fn serve(responses: Vec<(u16, &'static str, Vec<u8>)>) -> (String, mpsc::Receiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for (status, content_type, body) in responses {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                let h = h.trim_end();
-                if h.is_empty() {
-                    break;
-                }
-                let (k, v) = h.split_once(':').unwrap();
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-            let len = headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .map_or(0, |(_, v)| v.parse().unwrap());
-            let mut req_body = vec![0; len];
-            reader.read_exact(&mut req_body).unwrap();
-            tx.send(Seen { line: line.trim_end().to_string(), headers, body: req_body }).unwrap();
-            let head = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(&body).unwrap();
-        }
-    });
-    (base, rx)
+fn json(status: u16, body: &str) -> Reply {
+    Reply::json(status, body)
 }
 
-fn json(status: u16, body: &str) -> (u16, &'static str, Vec<u8>) {
-    (status, "application/json", body.as_bytes().to_vec())
+fn raw(status: u16, content_type: &str, body: &[u8]) -> Reply {
+    Reply { status, body: body.to_vec(), ..Default::default() }.header("content-type", content_type)
 }
 
 #[tokio::test]
 async fn parameters_travel_as_their_styles_say() {
     use golden_parameters::types::{Report, UpdateNoteBody, UpdateNoteFilter, UpdateNoteUpdateMaskItem};
-    let (base, seen) = serve(vec![json(200, "")]);
-    let client = golden_parameters::Client::builder().base_url(&base).build().unwrap();
+    let server = serve(vec![json(200, "")]).await;
+    let client = golden_parameters::Client::builder().base_url(&server.url).build().unwrap();
     let report = Report { from: Some("2024-01-01".into()), to: None };
     client
         .notes()
@@ -83,11 +42,11 @@ async fn parameters_travel_as_their_styles_say() {
         .send()
         .await
         .unwrap();
-    let r = seen.recv().unwrap();
+    let r = server.seen().remove(0);
     assert_eq!(
-        r.line,
+        line(&r),
         "PATCH /contacts/5/notes/n%2F1%3Ax?update_mask=title&update_mask=body&fields=id,title&page_size=10\
-         &since=2024-01-01T00:00:00Z&from=2024-01-01&filter%5Bstatus%5D=open%20now HTTP/1.1"
+         &since=2024-01-01T00:00:00Z&from=2024-01-01&filter%5Bstatus%5D=open%20now"
     );
     assert_eq!(r.header("x-trace"), Some("trace-1"));
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -96,24 +55,24 @@ async fn parameters_travel_as_their_styles_say() {
 
 #[tokio::test]
 async fn custom_verbs_stay_in_the_path() {
-    let (base, seen) = serve(vec![(204, "text/plain", Vec::new()), json(200, "")]);
-    let client = golden_custom_verbs::Client::builder().base_url(format!("{base}/")).build().unwrap();
+    let server = serve(vec![raw(204, "text/plain", b""), json(200, "")]).await;
+    let client = golden_custom_verbs::Client::builder().base_url(format!("{}/", server.url)).build().unwrap();
     let body = golden_custom_verbs::types::LinkContactsBody { contact1_id: "1".into(), contact2_id: "2".into() };
     client.contact().link_contacts(body).send().await.unwrap();
     client.tags().apply_tags(golden_custom_verbs::ids::Id::new("a:b")).send().await.unwrap();
-    assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/contacts:link HTTP/1.1");
-    assert_eq!(seen.recv().unwrap().line, "POST /rest/v2/tags/a%3Ab/contacts:applyTags HTTP/1.1");
+    let lines: Vec<String> = server.seen().iter().map(line).collect();
+    assert_eq!(lines, ["POST /rest/v2/contacts:link", "POST /rest/v2/tags/a%3Ab/contacts:applyTags"]);
     assert_eq!(golden_custom_verbs::DEFAULT_BASE_URL, "https://api.example.com/crm");
 }
 
 #[tokio::test]
 async fn multipart_uploads_files_and_fields() {
-    let (base, seen) = serve(vec![json(201, r#"{"id":"77"}"#)]);
-    let client = golden_multipart::Client::builder().base_url(&base).build().unwrap();
+    let server = serve(vec![json(201, r#"{"id":"77"}"#)]).await;
+    let client = golden_multipart::Client::builder().base_url(&server.url).build().unwrap();
     let file = golden_multipart::runtime::FilePart::new("a.txt", b"hello".to_vec()).content_type("text/plain");
     let created = client.files().create_file(file, "a.txt").is_public(true).tags(["x", "y"]).send().await.unwrap();
     assert_eq!(created.id.as_ref().map(|id| id.as_str()), Some("77"));
-    let r = seen.recv().unwrap();
+    let r = server.seen().remove(0);
     let ct = r.header("content-type").unwrap();
     let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
     let body = String::from_utf8(r.body.clone()).unwrap();
@@ -128,18 +87,19 @@ async fn multipart_uploads_files_and_fields() {
 
 #[tokio::test]
 async fn responses_decode_by_kind_and_errors_keep_their_body() {
-    let (base, seen) = serve(vec![
-        (204, "text/plain", Vec::new()),
-        (202, "text/plain", Vec::new()),
-        (200, "text/html", b"<html>form</html>".to_vec()),
-        (200, "application/octet-stream", vec![0, 1, 2]),
+    let server = serve(vec![
+        raw(204, "text/plain", b""),
+        raw(202, "text/plain", b""),
+        raw(200, "text/html", b"<html>form</html>"),
+        raw(200, "application/octet-stream", &[0, 1, 2]),
         json(404, r#"{"code":"404","message":"Not found","details":null}"#),
         json(200, r#"{"things":{"not":"a list"}}"#),
-        (503, "text/html", b"<html>gateway</html>".to_vec()),
-    ]);
+        raw(503, "text/html", b"<html>gateway</html>"),
+    ])
+    .await;
     // No retries: the 503 must come back as it is.
     let client = golden_responses::Client::builder()
-        .base_url(&base)
+        .base_url(&server.url)
         .retry(golden_responses::RetryPolicy::none())
         .build()
         .unwrap();
@@ -170,9 +130,9 @@ async fn responses_decode_by_kind_and_errors_keep_their_body() {
         Err(golden_responses::Error::Api(e)) => assert_eq!((e.status, e.raw.as_str()), (503, "<html>gateway</html>")),
         other => panic!("expected an API error, got {other:?}"),
     }
-    let seen: Vec<Seen> = seen.try_iter().collect();
-    assert_eq!(seen[1].line, "POST /things/1:publish HTTP/1.1");
-    assert_eq!(seen[2].line, "GET /webforms/1:data HTTP/1.1");
+    let seen = server.seen();
+    assert_eq!(line(&seen[1]), "POST /things/1:publish");
+    assert_eq!(line(&seen[2]), "GET /webforms/1:data");
     // Each asks for what its response is: a server answers 406 to an `Accept` it cannot serve.
     let accept = |s: &Seen| s.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("accept")).map(|(_, v)| v.clone());
     let accepts: Vec<Option<String>> = seen[2..5].iter().map(accept).collect();
@@ -230,19 +190,19 @@ async fn offset_lists_move_past_each_page_until_a_short_one() {
             ),
         )
     };
-    let (base, seen) = serve(vec![page(&["1", "2"]), page(&["3", "4"]), page(&["5"])]);
-    let client = golden_pagination::Client::builder().base_url(&base).build().unwrap();
+    let server = serve(vec![page(&["1", "2"]), page(&["3", "4"]), page(&["5"])]).await;
+    let client = golden_pagination::Client::builder().base_url(&server.url).build().unwrap();
     let items = client.legacy().list_contacts_v1().limit(2).email("a@b.c").items().all().await.unwrap();
     let ids: Vec<String> = items.into_iter().filter_map(|n| n.id).map(|id| id.into_string()).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"]);
-    let lines: Vec<String> = seen.try_iter().map(|s| s.line).collect();
+    let lines: Vec<String> = server.seen().iter().map(line).collect();
     // The absolute `next` link is never followed: every request goes to the client's server.
     assert_eq!(
         lines,
         [
-            "GET /v1/contacts?limit=2&email=a@b.c HTTP/1.1",
-            "GET /v1/contacts?limit=2&offset=2&email=a@b.c HTTP/1.1",
-            "GET /v1/contacts?limit=2&offset=4&email=a@b.c HTTP/1.1",
+            "GET /v1/contacts?limit=2&email=a@b.c",
+            "GET /v1/contacts?limit=2&offset=2&email=a@b.c",
+            "GET /v1/contacts?limit=2&offset=4&email=a@b.c",
         ]
     );
 }

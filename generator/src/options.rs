@@ -34,6 +34,9 @@ pub struct Options {
     /// Copy the example programs (`templates/examples/`): only for the Keap crate, whose
     /// operations they call.
     pub example_programs: bool,
+    /// Write the guide into the README and the crate docs. Off, both are one paragraph naming
+    /// the crate and its spec: for fixtures whose concern is elsewhere (the golden cases).
+    pub guide: bool,
     /// For a crate of one spec: keep the fields a struct's schema does not declare (see
     /// [`crate::lower::Place::keep_unknown_fields`]). A crate of several sets it per spec.
     pub keep_unknown_fields: bool,
@@ -55,6 +58,7 @@ impl Options {
             example_tests: false,
             contract_tests: false,
             example_programs: false,
+            guide: true,
             keep_unknown_fields: false,
             repository: None,
         }

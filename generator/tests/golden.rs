@@ -3,7 +3,9 @@
 //! member, so it must compile and pass clippy) or the error it must produce (`error.txt`).
 //! A case of several specs adds `spec-<module>.yaml` (or `.json`) for each spec below the
 //! crate's root, as the pin does with Keap's v1 beside v2.
-//! Warnings, when any, are in `warnings.txt`. `KEAPGEN_BLESS=1` rewrites the expected files.
+//! Warnings, when any, are in `warnings.txt`. A case whose concern includes the guide (the
+//! README and crate docs, which change with the operations a spec has) holds an empty file
+//! `checks-guide`; the others get a one-paragraph README. `KEAPGEN_BLESS=1` rewrites the expected files.
 
 //!
 //! It lives in the generator's own tests, not beside the HTTP tests of `keapgen-tests`,
@@ -76,6 +78,9 @@ fn options(case: &Path) -> Options {
         // Every case's contract test must compile (clippy builds it); `contract` runs in CI.
         contract_tests: true,
         example_programs: false,
+        // The guide only where it is the case's concern (a file `checks-guide` says so): it
+        // is the same few hundred lines everywhere else.
+        guide: case.join("checks-guide").exists(),
         keep_unknown_fields: false,
         repository: None,
     }

@@ -199,6 +199,7 @@ pub fn pinned_options(root: &Path, pin: &Pin, label: &str) -> Result<crate::Opti
         example_tests: true,
         contract_tests: true,
         example_programs: true,
+        guide: true,
         keep_unknown_fields: false,
     })
 }
