@@ -121,3 +121,26 @@ fn keap_2_0_18_to_2_0_21_says_loudly_what_moved() {
     assert!(r.moved[0].target.contains("list_payment_methods"));
     assert!(r.changes.iter().any(|c| c.kind == ChangeKind::OperationRenamed && c.detail.contains("get_file_data_1")));
 }
+
+/// Keap 2.0 moved `/rest` from the server URL into the paths: the same URLs, so operations
+/// pair up, and only the server change, renames and real moves are reported.
+#[test]
+fn keap_1_0_20_to_2_0_18_pairs_operations_across_the_server_move() {
+    let specs = keapgen_tests::specs_dir();
+    let r = report(&specs.join("keap-v2-1.0.20.yaml"), &specs.join("keap-v2-2.0.18.yaml"));
+    let text = r.to_text("1.0.20", "2.0.18");
+    assert_eq!(r.count(ChangeKind::ServerChanged), 1, "{text}");
+    assert_eq!((r.count(ChangeKind::OperationRemoved), r.count(ChangeKind::OperationRenamed)), (38, 17), "{text}");
+    assert_eq!(r.moved.len(), 3, "{text}");
+    // Endpoints are named as the new spec writes them: what spec/names.yaml keys.
+    assert!(r.moved.iter().all(|m| m.detail.contains("`POST /rest/v2/")), "{text}");
+}
+
+#[test]
+fn a_server_move_alone_changes_no_operation() {
+    let dir = keapgen_tests::root().join("tests/diff/servers");
+    let r = report(&dir.join("old.yaml"), &dir.join("new.yaml"));
+    assert_eq!(r.count(ChangeKind::OperationRemoved) + r.count(ChangeKind::OperationAdded), 0);
+    assert_eq!(r.count(ChangeKind::OperationRenamed), 1);
+    assert!(r.moved.is_empty());
+}

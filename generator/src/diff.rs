@@ -246,6 +246,12 @@ fn change(breaking: bool, kind: ChangeKind, target: impl Into<String>, detail: i
     Change { breaking, kind, target: target.into(), detail: detail.into(), suggestion: None }
 }
 
+/// The path of a base URL (`/crm` of `https://api.infusionsoft.com/crm/`).
+fn base_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or(String::new(), |i| rest[i..].trim_end_matches('/').to_string())
+}
+
 /// Compares two lowered specs.
 pub fn diff(old: &Api, new: &Api) -> Report {
     let mut report = Report::default();
@@ -258,18 +264,33 @@ pub fn diff(old: &Api, new: &Api) -> Report {
             format!("default base URL `{}` → `{}`", old.base_url, new.base_url),
         ));
     }
-    let ops = |api: &Api| -> BTreeMap<(String, String), (String, Operation)> {
+    // Operations are matched by their path as written, or by the URL they send to with the
+    // default base URL, whichever pairs more of them: a spec that moves part of its server
+    // URL into its paths (Keap's `.../crm/rest` + `/v2/x` → `.../crm` + `/rest/v2/x`) keeps
+    // its operations, and one that changes its server alone (`/v1` → `/v2`) keeps them too.
+    let ops = |api: &Api, prefix: &str| -> BTreeMap<(String, String), (String, Operation)> {
         api.tags
             .values()
             .flat_map(|t| {
-                t.operations
-                    .iter()
-                    .map(move |o| ((o.http_method.clone(), o.path.clone()), (t.module.clone(), o.clone())))
+                t.operations.iter().map(move |o| {
+                    ((o.http_method.clone(), format!("{prefix}{}", o.path)), (t.module.clone(), o.clone()))
+                })
             })
             .collect()
     };
-    let (old_ops, new_ops) = (ops(old), ops(new));
-    let endpoint = |k: &(String, String)| format!("{} {}", k.0, k.1);
+    let (old_base, new_base) = (base_path(&old.base_url), base_path(&new.base_url));
+    let paired = |a: &BTreeMap<(String, String), (String, Operation)>,
+                  b: &BTreeMap<(String, String), (String, Operation)>| {
+        a.keys().filter(|k| b.contains_key(*k)).count()
+    };
+    let (as_written, as_sent) = ((ops(old, ""), ops(new, "")), (ops(old, &old_base), ops(new, &new_base)));
+    let by_url = paired(&as_sent.0, &as_sent.1) > paired(&as_written.0, &as_written.1);
+    let (old_ops, new_ops) = if by_url { as_sent } else { as_written };
+    // Endpoints are named as the new spec writes its paths (what `names.yaml` keys).
+    let endpoint = |k: &(String, String)| {
+        let path = if by_url { k.1.strip_prefix(new_base.as_str()).unwrap_or(&k.1) } else { &k.1 };
+        format!("{} {path}", k.0)
+    };
     let call = |(module, o): &(String, Operation)| format!("{module}().{}()", o.method_name);
     for (key, (module, o)) in &old_ops {
         match new_ops.get(key) {
