@@ -385,15 +385,15 @@ pub fn diff(old: &Api, new: &Api) -> Report {
 }
 
 fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change>) {
-    let params = |op: &Operation| -> BTreeMap<(String, String), Param> {
-        op.params
-            .iter()
-            .map(|p| ((format!("{:?}", p.location).to_lowercase(), p.api_name.clone()), p.clone()))
-            .collect()
-    };
+    // Keyed by the Rust name (the setter or argument code uses), so a parameter Keap renames
+    // on the wire (`orderBy` → `order_by`) is one change to the requests, not a removal.
+    let params =
+        |op: &Operation| -> BTreeMap<String, Param> { op.params.iter().map(|p| (p.name.clone(), p.clone())).collect() };
+    let wire = |p: &Param| (format!("{:?}", p.location).to_lowercase(), p.api_name.clone());
     let (op_, np) = (params(o), params(n));
-    for (key, p) in &op_ {
-        match np.get(key) {
+    for (name, p) in &op_ {
+        let key = wire(p);
+        match np.get(name) {
             None => {
                 c.push(change(true, ChangeKind::ParameterRemoved, target, format!("{} parameter `{}`", key.0, key.1)))
             }
@@ -422,6 +422,18 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
                         ),
                     ));
                 }
+                let to = wire(q);
+                if pt == qt && to != key {
+                    c.push(change(
+                        false,
+                        ChangeKind::ParameterChanged,
+                        target,
+                        format!(
+                            "{} parameter `{}` → {} parameter `{}` (same Rust name `{name}` and type; requests change)",
+                            key.0, key.1, to.0, to.1
+                        ),
+                    ));
+                }
                 if p.required != q.required {
                     let what = if q.required { "optional → required" } else { "required → optional" };
                     c.push(change(
@@ -434,8 +446,9 @@ fn diff_operation(target: &str, o: &Operation, n: &Operation, c: &mut Vec<Change
             }
         }
     }
-    for (key, q) in &np {
-        if !op_.contains_key(key) {
+    for (name, q) in &np {
+        if !op_.contains_key(name) {
+            let key = wire(q);
             let detail = format!("{} parameter `{}`{}", key.0, key.1, if q.required { " (required)" } else { "" });
             c.push(change(q.required, ChangeKind::ParameterAdded, target, detail));
         }
