@@ -5,7 +5,7 @@
 //! a POST, with Keap's four attempts, after which (or at once on a 410) the subscription turns
 //! `Inactive`.
 
-use super::clock::jitter;
+use super::clock::{random_u64, timeout, Clock, TokioClock};
 use super::mock_wire::{Answer, Received};
 use super::time::Timestamp;
 use serde_json::{json, Value};
@@ -128,11 +128,14 @@ pub(crate) struct Hooks {
     state: Mutex<State>,
     /// Built on first use: most tests never turn hooks on.
     http: OnceLock<reqwest::Client>,
+    /// Keap's waits (retries, timeouts) in tokio's time, as the mock's: a test under paused
+    /// time runs them without waiting.
+    clock: TokioClock,
 }
 
 impl Hooks {
     pub(crate) fn new() -> Self {
-        Hooks { state: Mutex::default(), http: OnceLock::new() }
+        Hooks { state: Mutex::default(), http: OnceLock::new(), clock: TokioClock::new() }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -251,7 +254,7 @@ impl Hooks {
     /// Sends a fresh secret to the hook URL; `Verified` on a 2xx that repeats it in its
     /// `X-Hook-Secret` header (not in the body), else `Unverified`.
     async fn handshake(&self, k: u64) {
-        let secret = format!("{:016x}{:016x}", jitter(u64::MAX), jitter(u64::MAX));
+        let secret = format!("{:016x}{:016x}", random_u64(), random_u64());
         let url = {
             let mut st = self.lock();
             let Some(sub) = st.subs.get_mut(&k) else { return };
@@ -259,7 +262,7 @@ impl Hooks {
             sub.hook_url.clone()
         };
         let request = self.http().post(&url).header(SECRET_HEADER, &secret).body(Vec::new());
-        let answer = tokio::time::timeout(HOOK_TIMEOUT, async {
+        let answer = timeout(&self.clock, HOOK_TIMEOUT, async {
             let response = request.send().await?;
             let echoed = response.headers().get_all(SECRET_HEADER).iter().any(|v| v.as_bytes() == secret.as_bytes());
             let verified = response.status().is_success() && echoed;
@@ -286,7 +289,7 @@ impl Hooks {
         };
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
-                tokio::time::sleep(HOOK_RETRY_DELAYS[attempt as usize - 2]).await;
+                self.clock.sleep(HOOK_RETRY_DELAYS[attempt as usize - 2]).await;
             }
             let url = match self.lock().subs.get(&k) {
                 Some(s) if s.status == MockSubscription::VERIFIED => s.hook_url.clone(),
@@ -294,7 +297,7 @@ impl Hooks {
             };
             post.attempts = attempt;
             let request = self.http().post(&url).header("content-type", "application/json").body(body.to_vec());
-            let answer = tokio::time::timeout(HOOK_TIMEOUT, async {
+            let answer = timeout(&self.clock, HOOK_TIMEOUT, async {
                 let response = request.send().await?;
                 let status = response.status().as_u16();
                 response.bytes().await?;

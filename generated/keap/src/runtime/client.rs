@@ -479,6 +479,12 @@ fn decode_json<T: DeserializeOwned>(operation: &'static str, ok: Success) -> Res
 }
 
 impl Transport {
+    /// The clock the client reads and waits on (`ClientBuilder::clock`), for hook fetches.
+    #[cfg(feature = "hooks")]
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     /// Sends and ignores the body.
     pub async fn send_empty(&self, req: Request) -> Result<Response<()>, Error> {
         let ok = self.execute(req).await?;
@@ -759,7 +765,7 @@ impl Transport {
                     && matches!(inner.auth.kind, Kind::OAuth2(_))
                     && credentials.is_some(),
             };
-            let started = std::time::Instant::now();
+            let started = inner.clock.now();
             let sent = builder.send().await;
             if !inner.interceptors.is_empty() {
                 let mut after = AfterAttempt {
@@ -769,7 +775,7 @@ impl Transport {
                     status: None,
                     headers: Default::default(),
                     failure: None,
-                    elapsed: started.elapsed(),
+                    elapsed: inner.clock.now().duration_since(started).unwrap_or_default(),
                 };
                 match &sent {
                     Ok(r) => (after.status, after.headers) = (Some(r.status().as_u16()), r.headers().clone()),

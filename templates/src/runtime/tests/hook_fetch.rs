@@ -17,6 +17,23 @@ async fn a_claimed_or_done_event_is_not_claimed_again_and_a_released_one_is() {
     assert_eq!(d.claim("three", &events, Duration::MAX).await.unwrap(), [Held, Done], "no overflow");
 }
 
+#[tokio::test(start_paused = true)]
+async fn leases_and_done_events_expire_on_the_dedupes_clock() {
+    use Claim::{Claimed, Done, Held};
+    // tokio's clock, paused: a minute passes in no time.
+    let d = LocalDedupe::new();
+    let (a, b) = (vec!["a".to_owned()], vec!["b".to_owned()]);
+    let minute = Duration::from_secs(60);
+    assert_eq!(d.claim("one", &a, minute).await.unwrap(), [Claimed]);
+    d.complete("one", &b, minute * 2).await.unwrap();
+    tokio::time::advance(minute + Duration::from_secs(1)).await;
+    assert_eq!(d.claim("two", &a, minute).await.unwrap(), [Claimed], "one's lease is over");
+    assert_eq!(d.claim("two", &b, minute).await.unwrap(), [Done], "kept two minutes");
+    tokio::time::advance(minute - Duration::from_secs(1)).await;
+    assert_eq!(d.claim("three", &b, minute).await.unwrap(), [Claimed], "forgotten after two minutes");
+    assert_eq!(d.claim("three", &a, minute).await.unwrap(), [Held], "two's lease runs from its claim");
+}
+
 #[test]
 fn ids_are_compared_as_keap_writes_them_and_objects_without_time_are_events_of_their_delivery() {
     assert_eq!(canonical_id(" 0042 "), "42");

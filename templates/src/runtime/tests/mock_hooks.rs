@@ -1,3 +1,5 @@
+#![allow(clippy::disallowed_methods, reason = "the test kit's tests run in tokio's time (paused), as its users' do")]
+
 use super::super::testing::MockKeap;
 use super::*;
 use std::sync::Arc;
