@@ -2,8 +2,11 @@
 //! through a real Redis, against a scripted Keap on 127.0.0.1 whose own record of arrivals
 //! is the judge. Everything runs in real time, each test bounded.
 
+#[path = "fake_clock.rs"]
+mod fake_clock;
 mod redis_server;
 
+use fake_clock::FakeClock;
 use keap::runtime::{Observation, QuotaStore, Redis, RedisQuota, RedisTokens, Window};
 use keap::{Auth, Quota, TokenStore, Tokens};
 use keapgen_tests::mock;
@@ -256,6 +259,24 @@ async fn a_process_killed_while_refreshing_holds_up_the_fleet_only_until_its_loc
     assert!(held_up <= ttl + Duration::from_secs(2), "held up past the lock's time to live: {held_up:?}");
     assert_eq!(lines[0]["ok"], "1");
     assert_eq!(lines[0]["access_token"], "at-2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_lock_held_elsewhere_is_waited_for_on_the_stores_clock() {
+    let (redis_url, _server) = redis_server::shared();
+    let redis = Redis::open(&redis_url).unwrap().prefix("fleet-test:");
+    let account = unique("account");
+    let held = RedisTokens::new(&redis, &account).lock_refresh().await.unwrap().expect("the lock is free");
+    // Two lives of the lock (60 s) pass on the clock given, not in real time.
+    let clock = FakeClock::new();
+    let waiting = RedisTokens::new(&redis, &account).clock(clock.clone());
+    let started = Instant::now();
+    let gave_up = tokio::time::timeout(Duration::from_secs(20), waiting.lock_refresh()).await.expect("not real time");
+    let e = gave_up.err().expect("the lock stays held");
+    assert!(e.to_string().contains("for over 60 s"), "{e}");
+    assert!(clock.slept() >= Duration::from_secs(60), "{:?}", clock.slept());
+    eprintln!("gave up after {:?} of real time", started.elapsed());
+    held.release().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

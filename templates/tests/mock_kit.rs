@@ -4,6 +4,10 @@
 //!
 //! Time-dependent tests run under tokio's paused clock: quota pacing, `Retry-After` and
 //! timeouts take virtual time, never real time.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests measure and spend time with tokio's paused clock, as the kit's users do"
+)]
 #![cfg(feature = "testing")]
 
 use keapgen_runtime::runtime::testing::{

@@ -1,5 +1,6 @@
 //! Quota in simulated time: tokio's paused clock lets a whole day of traffic from many
 //! concurrent tasks run in well under a second, with no sleeping.
+#![allow(clippy::disallowed_methods, reason = "tests measure simulated time with tokio's paused clock")]
 
 use keapgen_runtime::runtime::{
     Budget, Clock, Decision, Error, LocalQuota, Observation, Quota, QuotaFuture, QuotaGate, QuotaStore, SleepFuture,

@@ -148,6 +148,7 @@ pub fn emit(parts: &[Part], opts: &Options) -> Result<Files> {
     }
     if opts.runtime == Runtime::Baked {
         for (name, text) in templates::RUNTIME {
+            let text = templates::baked(name, text);
             files.insert(PathBuf::from(format!("src/runtime/{name}")), format!("{header}\n{text}"));
         }
     }

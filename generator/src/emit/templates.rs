@@ -1,7 +1,8 @@
 //! Everything keapgen takes from `templates/`: the runtime sources (`RUNTIME`), the example
 //! programs (`EXAMPLES`) and the manifest and README templates, with the template-comment rule.
 
-/// The runtime sources, copied verbatim into `src/runtime/`.
+/// The runtime sources, copied verbatim into `src/runtime/` but for their unit tests
+/// ([`baked`]).
 pub const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../../templates/src/runtime/auth.rs")),
     ("client.rs", include_str!("../../../templates/src/runtime/client.rs")),
@@ -42,6 +43,21 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("values.rs", include_str!("../../../templates/src/runtime/values.rs")),
     ("window.rs", include_str!("../../../templates/src/runtime/window.rs")),
 ];
+
+/// How a runtime file declares its unit tests, the only form allowed: they live in
+/// `templates/src/runtime/tests/<file>`, compiled and run in keapgen-runtime alone.
+fn test_declaration(file: &str) -> String {
+    format!("#[cfg(test)]\n#[path = \"tests/{file}\"]\nmod tests;\n")
+}
+
+/// A runtime file as a generated crate gets it: without its test declaration (at the end, with
+/// the blank line before it), so the crate neither carries nor compiles the runtime's tests.
+pub(super) fn baked(file: &str, text: &str) -> String {
+    match text.strip_suffix(&format!("\n{}", test_declaration(file))) {
+        Some(rest) => rest.to_owned(),
+        None => text.to_owned(),
+    }
+}
 
 /// Example programs, copied into the pinned crate's `examples/` (they name its operations).
 pub const EXAMPLES: &[(&str, &str)] = &[
@@ -94,17 +110,77 @@ pub(super) fn strip_template_comment(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::{TokenStream, TokenTree};
+
+    const RUNTIME_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../templates/src/runtime");
+
+    /// The names of the files (not folders) in `dir`, sorted.
+    fn files_in(dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn every_runtime_file_is_baked_in() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../templates/src/runtime");
-        let mut on_disk: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        on_disk.sort();
         let listed: Vec<&str> = RUNTIME.iter().map(|(name, _)| *name).collect();
         assert_eq!(
-            on_disk, listed,
+            files_in(RUNTIME_DIR),
+            listed,
             "list every file of templates/src/runtime in RUNTIME (generator/src/emit/templates.rs)"
         );
+    }
+
+    /// Whether `tokens` hold the word `test` or `tests` (`#[cfg(test)]`, `#[test]`, `mod tests`).
+    fn names_tests(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(id) => id == "test" || id == "tests",
+            TokenTree::Group(g) => names_tests(g.stream()),
+            _ => false,
+        })
+    }
+
+    #[test]
+    fn runtime_tests_stay_out_of_generated_crates() {
+        let mut problems = Vec::new();
+        let mut declared = Vec::new();
+        for (file, text) in RUNTIME {
+            let baked = baked(file, text);
+            if baked.len() < text.len() {
+                declared.push((*file).to_owned());
+            }
+            if names_tests(baked.parse().unwrap_or_else(|e| panic!("{file} tokenizes: {e}"))) {
+                problems.push(format!("{file}: test code that would be copied into every generated crate"));
+            }
+        }
+        // A file in tests/ that no module declares would never run.
+        let on_disk = files_in(&format!("{RUNTIME_DIR}/tests"));
+        for orphan in on_disk.iter().filter(|f| !declared.contains(f)) {
+            problems.push(format!("tests/{orphan}: no runtime file declares it"));
+        }
+        assert!(
+            problems.is_empty(),
+            "a runtime file's unit tests go in templates/src/runtime/tests/<file>, declared at the end of \
+             the file as\n{}and nothing else of the file may be test-only (move helpers into the tests file):\n{}",
+            test_declaration("<file>"),
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn baking_drops_the_test_declaration_and_nothing_else() {
+        let text = format!("fn a() {{}}\n\n{}", test_declaration("a.rs"));
+        assert_eq!(baked("a.rs", &text), "fn a() {}\n");
+        // Another file's declaration, or an inline module, is left for the test above to refuse.
+        assert_eq!(baked("b.rs", &text), text);
+        let inline = "fn a() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+        assert_eq!(baked("a.rs", inline), inline);
+        assert!(names_tests(inline.parse().unwrap()));
+        assert!(!names_tests("fn a() { let tested = 1; }".parse().unwrap()));
     }
 }

@@ -477,6 +477,12 @@ fn decode_json<T: DeserializeOwned>(operation: &'static str, ok: Success) -> Res
 }
 
 impl Transport {
+    /// The clock the client reads and waits on (`ClientBuilder::clock`), for hook fetches.
+    #[cfg(feature = "hooks")]
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     /// Sends and ignores the body.
     pub async fn send_empty(&self, req: Request) -> Result<Response<()>, Error> {
         let ok = self.execute(req).await?;
@@ -757,7 +763,7 @@ impl Transport {
                     && matches!(inner.auth.kind, Kind::OAuth2(_))
                     && credentials.is_some(),
             };
-            let started = std::time::Instant::now();
+            let started = inner.clock.now();
             let sent = builder.send().await;
             if !inner.interceptors.is_empty() {
                 let mut after = AfterAttempt {
@@ -767,7 +773,7 @@ impl Transport {
                     status: None,
                     headers: Default::default(),
                     failure: None,
-                    elapsed: started.elapsed(),
+                    elapsed: inner.clock.now().duration_since(started).unwrap_or_default(),
                 };
                 match &sent {
                     Ok(r) => (after.status, after.headers) = (Some(r.status().as_u16()), r.headers().clone()),
@@ -892,18 +898,5 @@ fn snippet(body: &[u8], offset: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippet_is_near_the_failure() {
-        let body = br#"{"a": 1, "b": "x"}"#;
-        assert_eq!(snippet(body, line_col_offset(body, 1, 14)), r#"{"a": 1, "b": "x"}"#);
-    }
-
-    #[test]
-    fn base_url_must_be_http() {
-        let e = ClientBuilder::<Transport>::new("ftp://x").build().err().unwrap();
-        assert!(e.to_string().contains("not an http(s) URL"));
-    }
-}
+#[path = "tests/client.rs"]
+mod tests;

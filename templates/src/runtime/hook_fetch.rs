@@ -3,6 +3,7 @@
 //! recognised in one process ([`LocalDedupe`]) or a fleet (`RedisDedupe`, with the `redis` feature).
 
 use super::client::Transport;
+use super::clock::{random_u64, Clock, TokioClock};
 use super::error::Error;
 use super::filter::Filter;
 use super::hooks_receiver::Delivery;
@@ -14,7 +15,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 /// A boxed future of the hooks traits.
 pub type HookFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -289,22 +290,46 @@ const LOCAL_CAP: usize = 1_000_000;
 
 /// [`Dedupe`] in this process's memory: each event's state until it expires, at most a
 /// million of them (about 100 MB), expired ones dropped once a minute. Cheap to clone.
-#[derive(Clone, Debug, Default)]
+///
+/// Leases and the time done events are kept run on a [`Clock`]: tokio's ([`TokioClock`]),
+/// or the one given to [`with_clock`](Self::with_clock); [`Changes::new`] gives it the
+/// client's.
+#[derive(Clone)]
 pub struct LocalDedupe {
     events: Arc<Mutex<EventStates>>,
+    clock: Arc<dyn Clock>,
 }
 
 /// The events, and when expired ones were last dropped.
 #[derive(Debug, Default)]
 struct EventStates {
-    events: HashMap<String, (Option<String>, Instant)>,
-    purged: Option<Instant>,
+    events: HashMap<String, (Option<String>, SystemTime)>,
+    purged: Option<SystemTime>,
+}
+
+impl fmt::Debug for LocalDedupe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `try_lock`: a `Debug` called while the map is held must not deadlock.
+        let events = self.events.try_lock().map(|s| s.events.len()).ok();
+        f.debug_struct("LocalDedupe").field("events", &events).finish_non_exhaustive()
+    }
+}
+
+impl Default for LocalDedupe {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(TokioClock::new()))
+    }
 }
 
 impl LocalDedupe {
-    /// An empty one.
+    /// An empty one, on tokio's clock.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty one whose leases and kept events expire on `clock` (a client's, a test's).
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        LocalDedupe { events: Arc::default(), clock }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, EventStates> {
@@ -313,7 +338,7 @@ impl LocalDedupe {
 }
 
 /// `now + d`, or far in the future when that does not fit.
-fn later(now: Instant, d: Duration) -> Instant {
+fn later(now: SystemTime, d: Duration) -> SystemTime {
     now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
@@ -325,10 +350,10 @@ impl Dedupe for LocalDedupe {
         lease: Duration,
     ) -> HookFuture<'a, Result<Vec<Claim>, Error>> {
         Box::pin(async move {
-            let now = Instant::now();
+            let now = self.clock.now();
             let mut state = self.lock();
             // Expired entries go once a minute, not at every claim: the cost stays flat.
-            if state.purged.is_none_or(|at| now.duration_since(at) > Duration::from_secs(60)) {
+            if state.purged.is_none_or(|at| now.duration_since(at).unwrap_or_default() > Duration::from_secs(60)) {
                 state.events.retain(|_, (_, until)| *until > now);
                 state.purged = Some(now);
             }
@@ -366,7 +391,7 @@ impl Dedupe for LocalDedupe {
         keep: Duration,
     ) -> HookFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let until = later(Instant::now(), keep);
+            let until = later(self.clock.now(), keep);
             let mut state = self.lock();
             for e in events {
                 state.events.insert(e.clone(), (None, until));
@@ -425,8 +450,7 @@ pub struct Changes {
 fn holder() -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("{}-{nanos}-{n}", std::process::id())
+    format!("{}-{:016x}-{n}", std::process::id(), random_u64())
 }
 
 /// Events claimed per call of the store: a delivery of 100,000 ids is not one Redis script.
@@ -444,11 +468,12 @@ fn canonical_id(id: &str) -> String {
 
 impl Changes {
     /// Fetches through `transport` (`client.transport()`), remembering events in this
-    /// process ([`LocalDedupe`]); give a fleet `RedisDedupe` (with the `redis` feature).
+    /// process ([`LocalDedupe`], on the client's clock); give a fleet `RedisDedupe` (with the
+    /// `redis` feature).
     pub fn new(transport: &Transport) -> Changes {
         Changes {
             transport: transport.clone(),
-            dedupe: Arc::new(LocalDedupe::new()),
+            dedupe: Arc::new(LocalDedupe::with_clock(transport.clock())),
             lease: Duration::from_secs(300),
             keep: Duration::from_secs(2 * 3600),
         }
@@ -628,40 +653,5 @@ fn events_of(delivery: &Delivery) -> (Vec<String>, Vec<String>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_claimed_or_done_event_is_not_claimed_again_and_a_released_one_is() {
-        use Claim::{Claimed, Done, Held};
-        let d = LocalDedupe::new();
-        let events = vec!["a".to_owned(), "b".to_owned()];
-        let lease = Duration::from_secs(60);
-        assert_eq!(d.claim("one", &events, lease).await.unwrap(), [Claimed, Claimed]);
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Held, Held]);
-        assert_eq!(d.claim("one", &events, lease).await.unwrap(), [Claimed, Claimed], "a holder's own claim");
-        d.release("two", &events).await.unwrap();
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Held, Held], "not two's to release");
-        d.release("one", &events[..1]).await.unwrap();
-        d.complete("one", &events[1..], lease).await.unwrap();
-        assert_eq!(d.claim("two", &events, lease).await.unwrap(), [Claimed, Done]);
-        assert_eq!(d.claim("three", &events, Duration::MAX).await.unwrap(), [Held, Done], "no overflow");
-    }
-
-    #[test]
-    fn ids_are_compared_as_keap_writes_them_and_objects_without_time_are_events_of_their_delivery() {
-        assert_eq!(canonical_id(" 0042 "), "42");
-        assert_eq!(canonical_id("000"), "0");
-        assert_eq!(canonical_id("abc"), "abc");
-        let parse = |body: &str| Delivery::parse(body.as_bytes()).unwrap();
-        let one = parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5},{"id":"05"}]}"#);
-        let (ids, events) = events_of(&one);
-        assert_eq!(ids, ["5"], "the same record twice is one event");
-        assert!(events[0].starts_with("contact.edit|5|delivery:"), "{events:?}");
-        let other = parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5},{"id":6}]}"#);
-        assert_ne!(events_of(&other).1[0], events[0], "another delivery without times is another event");
-        let timed =
-            parse(r#"{"event_key":"contact.edit","object_keys":[{"id":5,"timestamp":"2018-03-29T10:55:37Z"}]}"#);
-        assert_eq!(events_of(&timed).1, ["contact.edit|5|2018-03-29T10:55:37Z"]);
-    }
-}
+#[path = "tests/hook_fetch.rs"]
+mod tests;

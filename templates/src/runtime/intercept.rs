@@ -3,6 +3,7 @@
 //! the credentials or go around the quota, and a failing, panicking or stuck one is an
 //! error of its own, never a hang.
 
+use super::clock::{timeout, TokioClock};
 use reqwest::header::{HeaderMap, HeaderName};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -79,17 +80,20 @@ pub struct AfterAttempt {
     pub headers: HeaderMap,
     /// Why there was no answer (connect failed, timed out, ...), when there was none.
     pub failure: Option<String>,
-    /// From sending to the answer's head (or the failure).
+    /// From sending to the answer's head (or the failure), on the client's clock
+    /// (`ClientBuilder::clock`).
     pub elapsed: Duration,
 }
 
 /// Runs one hook with a time limit, turning an error, a panic or a timeout into a message.
+/// The limit is in tokio's time, as the attempt's own timeout is (reqwest's), not on the
+/// client's clock: a test's clock whose sleeps end at once would fail every hook that awaits.
 pub(crate) async fn run_hook<'a>(hook: impl FnOnce() -> InterceptorFuture<'a>, limit: Duration) -> Result<(), String> {
     let future = match std::panic::catch_unwind(AssertUnwindSafe(hook)) {
         Ok(f) => f,
         Err(panic) => return Err(format!("panicked: {}", panic_text(&*panic))),
     };
-    match tokio::time::timeout(limit, CatchUnwind(future)).await {
+    match timeout(&TokioClock::new(), limit, CatchUnwind(future)).await {
         Err(_) => Err(format!("did not finish within {} ms", limit.as_millis())),
         Ok(Err(panic)) => Err(format!("panicked: {panic}")),
         Ok(Ok(Err(e))) => Err(format!("failed: {e}")),

@@ -479,6 +479,12 @@ fn decode_json<T: DeserializeOwned>(operation: &'static str, ok: Success) -> Res
 }
 
 impl Transport {
+    /// The clock the client reads and waits on (`ClientBuilder::clock`), for hook fetches.
+    #[cfg(feature = "hooks")]
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     /// Sends and ignores the body.
     pub async fn send_empty(&self, req: Request) -> Result<Response<()>, Error> {
         let ok = self.execute(req).await?;
@@ -759,7 +765,7 @@ impl Transport {
                     && matches!(inner.auth.kind, Kind::OAuth2(_))
                     && credentials.is_some(),
             };
-            let started = std::time::Instant::now();
+            let started = inner.clock.now();
             let sent = builder.send().await;
             if !inner.interceptors.is_empty() {
                 let mut after = AfterAttempt {
@@ -769,7 +775,7 @@ impl Transport {
                     status: None,
                     headers: Default::default(),
                     failure: None,
-                    elapsed: started.elapsed(),
+                    elapsed: inner.clock.now().duration_since(started).unwrap_or_default(),
                 };
                 match &sent {
                     Ok(r) => (after.status, after.headers) = (Some(r.status().as_u16()), r.headers().clone()),
@@ -891,21 +897,4 @@ fn snippet(body: &[u8], offset: usize) -> String {
     let from = offset.saturating_sub(40);
     let to = (offset + 40).min(body.len());
     String::from_utf8_lossy(&body[from..to]).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippet_is_near_the_failure() {
-        let body = br#"{"a": 1, "b": "x"}"#;
-        assert_eq!(snippet(body, line_col_offset(body, 1, 14)), r#"{"a": 1, "b": "x"}"#);
-    }
-
-    #[test]
-    fn base_url_must_be_http() {
-        let e = ClientBuilder::<Transport>::new("ftp://x").build().err().unwrap();
-        assert!(e.to_string().contains("not an http(s) URL"));
-    }
 }

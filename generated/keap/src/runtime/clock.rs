@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 /// A boxed sleep; only allocated when a request actually has to wait.
@@ -21,6 +22,10 @@ pub trait Clock: Send + Sync + 'static {
 /// Real time, read through tokio's clock so that a runtime with paused time (tokio's
 /// `start_paused`) simulates it: the wall time is the time at creation plus tokio's elapsed
 /// time.
+//
+// The one implementation of `Clock` on real time: the only code of the runtime allowed to
+// read the system's and tokio's clocks and timers (`templates/clippy.toml` forbids them
+// elsewhere).
 #[derive(Debug)]
 pub struct TokioClock {
     wall: SystemTime,
@@ -29,11 +34,13 @@ pub struct TokioClock {
 
 impl TokioClock {
     /// A clock starting now.
+    #[allow(clippy::disallowed_methods, reason = "the real clock itself")]
     pub fn new() -> Self {
         TokioClock { wall: SystemTime::now(), start: tokio::time::Instant::now() }
     }
 
     /// A clock whose wall time starts at `wall` (for simulations).
+    #[allow(clippy::disallowed_methods, reason = "the real clock itself")]
     pub fn starting_at(wall: SystemTime) -> Self {
         TokioClock { wall, start: tokio::time::Instant::now() }
     }
@@ -45,6 +52,7 @@ impl Default for TokioClock {
     }
 }
 
+#[allow(clippy::disallowed_methods, reason = "the real clock itself")]
 impl Clock for TokioClock {
     fn now(&self) -> SystemTime {
         self.wall + self.start.elapsed()
@@ -53,6 +61,28 @@ impl Clock for TokioClock {
     fn sleep(&self, duration: Duration) -> SleepFuture {
         Box::pin(tokio::time::sleep(duration))
     }
+}
+
+/// `clock` slept `limit` before the future finished.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct TimedOut;
+
+/// `future`'s output, or [`TimedOut`] once `clock` has slept `limit`. The future is polled
+/// first, so one that is ready is never timed out.
+///
+/// A limit on work that really happens (a hook of the application, a Redis command) belongs
+/// on a [`TokioClock`]: an injected clock whose sleeps end at once (a test's) would end that
+/// work before it could answer.
+pub(crate) async fn timeout<F: Future>(clock: &dyn Clock, limit: Duration, future: F) -> Result<F::Output, TimedOut> {
+    let mut future = std::pin::pin!(future);
+    let mut sleep = clock.sleep(limit);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        sleep.as_mut().poll(cx).map(|()| Err(TimedOut))
+    })
+    .await
 }
 
 /// Nanoseconds since the Unix epoch (0 before it, saturating in 2554): exact, where
@@ -72,14 +102,17 @@ pub(crate) fn from_epoch_ms(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
 }
 
-/// A pseudo-random number in `0..bound` for jitter, without a random-number crate: std's
-/// hasher keys are random per process and per `RandomState`.
+/// A pseudo-random number in `0..bound` for jitter.
 pub(crate) fn jitter(bound: u64) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
     if bound == 0 {
         return 0;
     }
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(bound);
-    h.finish() % bound
+    random_u64() % bound
+}
+
+/// A pseudo-random number, without a random-number crate (nor the time): std's hasher keys
+/// are random per process, and each `RandomState` differs from the one before.
+pub(crate) fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new().build_hasher().finish()
 }

@@ -278,7 +278,7 @@ async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         lock(&shared.received).push(request.clone());
         let answer = answer(&shared, &request).await;
         if let Some(delay) = answer.delay {
-            tokio::time::sleep(delay).await;
+            shared.clock.sleep(delay).await;
         }
         if answer.dropped {
             return;

@@ -4,6 +4,7 @@
 //! that reconnects by itself, every command bounded by a timeout, and the keys' namespace.
 //! [`RedisQuota`](super::RedisQuota) and [`RedisTokens`](super::RedisTokens) are built on it.
 
+use super::clock::{random_u64, timeout, TokioClock};
 use super::error::Error;
 use super::quota::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -158,13 +159,14 @@ impl Redis {
         Ok(connection.clone())
     }
 
-    /// `work` within the command timeout, its error naming this Redis.
+    /// `work` within the command timeout (in tokio's time, as the connection's own timeouts
+    /// are: it bounds real I/O), its error naming this Redis.
     async fn bounded<T>(
         &self,
         work: impl std::future::Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
         let link = &self.link;
-        match tokio::time::timeout(link.timeout, work).await {
+        match timeout(&TokioClock::new(), link.timeout, work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(format!("{}: {}", link.name, describe(&e, link.tls)).into()),
             Err(_) => Err(format!("{}: no answer within {} ms", link.name, link.timeout.as_millis()).into()),
@@ -220,12 +222,7 @@ pub(crate) fn hashed(secret: &[u8]) -> String {
     sha1_smol::Sha1::from(secret).digest().to_string()[..16].to_owned()
 }
 
-/// A random id for this process's entries (no random-number crate: std's hasher keys are
-/// random per process).
+/// A random id for this process's entries.
 pub(crate) fn random_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    format!("{:016x}", h.finish())
+    format!("{:016x}", random_u64())
 }
