@@ -222,7 +222,7 @@ fn enum_def(
     } else {
         quote! {
             #doc
-            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
             #[non_exhaustive]
             pub enum #name {
                 #(#vs)*

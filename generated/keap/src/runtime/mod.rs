@@ -195,6 +195,22 @@ macro_rules! __keap_string_enum {
             }
         }
 
+        // By wire text, not by variant: the order of the spec's values (which a new value
+        // shifts) is no part of the API. A listed value sorts before an `Unknown` of the
+        // same text, so `Equal` means equal.
+        impl ::core::cmp::Ord for $name {
+            fn cmp(&self, other: &Self) -> ::core::cmp::Ordering {
+                let unknown = |v: &Self| matches!(v, Self::Unknown(_));
+                self.as_str().cmp(other.as_str()).then_with(|| unknown(self).cmp(&unknown(other)))
+            }
+        }
+
+        impl ::core::cmp::PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<::core::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
         impl ::core::convert::From<&str> for $name {
             fn from(value: &str) -> Self {
                 match Self::VALUES.iter().find(|(_, s)| *s == value) {

@@ -434,7 +434,7 @@ impl<'de> serde::Deserialize<'de> for AffiliateProgramResource {
 /// Spec: `/components/schemas/AffiliateProgramResource/properties/type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AffiliateProgramResourceType {
     /// `EMAIL`
@@ -844,7 +844,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateRequest {
 /// Spec: `/components/schemas/CreateAffiliateRequest/properties/status`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAffiliateRequestStatus {
     /// `ACTIVE`
@@ -996,7 +996,7 @@ impl<'de> serde::Deserialize<'de> for CreateDefaultCommissionProgramRequest {
 /// Spec: `/components/schemas/CreateDefaultCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateDefaultCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -1179,7 +1179,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductCommissionProgramRequest {
 /// Spec: `/components/schemas/CreateProductCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -1308,7 +1308,7 @@ impl<'de> serde::Deserialize<'de> for CreateProgramResourceRequest {
 /// Spec: `/components/schemas/CreateProgramResourceRequest/properties/type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProgramResourceRequestType {
     /// `EMAIL`
@@ -1418,7 +1418,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionCommissionProgramRequest
 /// Spec: `/components/schemas/CreateSubscriptionCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateSubscriptionCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -1516,7 +1516,7 @@ impl<'de> serde::Deserialize<'de> for DefaultCommission {
 /// Spec: `/components/schemas/DefaultCommission/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DefaultCommissionPayoutType {
     /// `UPFRONT`
@@ -2142,7 +2142,7 @@ impl<'de> serde::Deserialize<'de> for ProductCommission {
 /// Spec: `/components/schemas/ProductCommission/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductCommissionPayoutType {
     /// `UPFRONT`
@@ -2382,7 +2382,7 @@ impl<'de> serde::Deserialize<'de> for RestAffiliatePayment {
 /// Spec: `/components/schemas/RestAffiliatePayment/properties/pay_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestAffiliatePaymentPayType {
     /// `CASH`
@@ -2427,7 +2427,7 @@ crate::runtime::string_enum!(RestAffiliatePaymentPayType);
 /// Spec: `/components/schemas/RestAffiliate/properties/status`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestAffiliateStatus {
     /// `ACTIVE`
@@ -2548,7 +2548,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionCommission {
 /// Spec: `/components/schemas/SubscriptionCommission/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionCommissionPayoutType {
     /// `UPFRONT`
@@ -2573,7 +2573,7 @@ crate::runtime::string_enum!(SubscriptionCommissionPayoutType);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -2601,7 +2601,7 @@ crate::runtime::string_enum!(UpdateAffiliateCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -2623,7 +2623,7 @@ crate::runtime::string_enum!(UpdateAffiliateCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAffiliateCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -2752,7 +2752,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAffiliateRequest {
 /// Spec: `/components/schemas/UpdateAffiliateRequest/properties/status`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAffiliateRequestStatus {
     /// `ACTIVE`
@@ -2777,7 +2777,7 @@ crate::runtime::string_enum!(UpdateAffiliateRequestStatus);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1{id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAffiliateUpdateMaskItem {
     /// `contact_id`
@@ -2872,7 +2872,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCommissionProgramRequest {
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1resources~1{resource_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCommissionProgramResourceUpdateMaskItem {
     /// `title`
@@ -2915,7 +2915,7 @@ crate::runtime::string_enum!(UpdateCommissionProgramResourceUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCommissionProgramUpdateMaskItem {
     /// `name`
@@ -3018,7 +3018,7 @@ impl<'de> serde::Deserialize<'de> for UpdateDefaultCommissionProgramRequest {
 /// Spec: `/components/schemas/UpdateDefaultCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateDefaultCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -3043,7 +3043,7 @@ crate::runtime::string_enum!(UpdateDefaultCommissionProgramRequestPayoutType);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1defaultCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateDefaultCommissionProgramUpdateMaskItem {
     /// `percentage`
@@ -3176,7 +3176,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductCommissionProgramRequest {
 /// Spec: `/components/schemas/UpdateProductCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -3201,7 +3201,7 @@ crate::runtime::string_enum!(UpdateProductCommissionProgramRequestPayoutType);
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1productCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductCommissionProgramUpdateMaskItem {
     /// `percentage`
@@ -3402,7 +3402,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionCommissionProgramRequest
 /// Spec: `/components/schemas/UpdateSubscriptionCommissionProgramRequest/properties/payout_type`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionCommissionProgramRequestPayoutType {
     /// `UPFRONT`
@@ -3427,7 +3427,7 @@ crate::runtime::string_enum!(UpdateSubscriptionCommissionProgramRequestPayoutTyp
 /// Spec: `/paths/~1rest~1v2~1affiliates~1commissionPrograms~1subscriptionCommissionPrograms~1{commission_program_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `affiliate` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionCommissionProgramUpdateMaskItem {
     /// `percentage`

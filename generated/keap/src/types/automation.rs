@@ -191,7 +191,7 @@ impl<'de> serde::Deserialize<'de> for AddToAutomationSequenceResponse {
 /// Spec: `/components/schemas/AddToAutomationSequenceResponse/properties/add_to_automation_sequence_results/additionalProperties`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddToAutomationSequenceResponseAddToAutomationSequenceResultsValue {
     /// `SUCCESS`
@@ -437,7 +437,7 @@ impl<'de> serde::Deserialize<'de> for AutomationLockStatus {
 /// Spec: `/components/schemas/Automation/properties/status`
 ///
 /// Needs the crate feature `automation` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AutomationStatus {
     /// `PUBLISHED`

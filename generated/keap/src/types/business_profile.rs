@@ -318,7 +318,7 @@ impl<'de> serde::Deserialize<'de> for UpdateBusinessProfileRequest {
 /// Spec: `/paths/~1rest~1v2~1businessProfile/patch/parameters/0/schema/items`
 ///
 /// Needs the crate feature `business_profile` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateBusinessProfileUpdateMaskItem {
     /// `name`

@@ -80,7 +80,7 @@ impl<'de> serde::Deserialize<'de> for AddContactsToSequenceResponse {
 /// Spec: `/components/schemas/AddContactsToSequenceResponse/properties/add_to_sequence_results/additionalProperties`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddContactsToSequenceResponseAddToSequenceResultsValue {
     /// `SUCCESS`
@@ -297,7 +297,7 @@ impl<'de> serde::Deserialize<'de> for Goal {
 /// Spec: `/components/schemas/Goal/properties/type`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GoalType {
     /// `WebForm`
@@ -494,7 +494,7 @@ impl<'de> serde::Deserialize<'de> for Item {
 /// Spec: `/components/schemas/Item/properties/type`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ItemType {
     /// `Start`
@@ -819,7 +819,7 @@ impl<'de> serde::Deserialize<'de> for RemoveContactsFromSequenceResponse {
 /// Spec: `/components/schemas/RemoveContactsFromSequenceResponse/properties/remove_from_sequence_results/additionalProperties`
 ///
 /// Needs the crate feature `campaign` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RemoveContactsFromSequenceResponseRemoveFromSequenceResultsValue {
     /// `SUCCESS`

@@ -137,7 +137,7 @@ impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaRequest {
 /// Spec: `/components/schemas/CategoryDiscountCriteriaRequest/properties/type`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CategoryDiscountCriteriaRequestType {
     /// `DATE_RANGE`
@@ -225,7 +225,7 @@ impl<'de> serde::Deserialize<'de> for CategoryDiscountCriteriaResponse {
 /// Spec: `/components/schemas/CategoryDiscountCriteriaResponse/properties/type`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CategoryDiscountCriteriaResponseType {
     /// `DATE_RANGE`
@@ -306,7 +306,7 @@ impl<'de> serde::Deserialize<'de> for CreateCategoryDiscountCriteria {
 /// Spec: `/components/schemas/CreateCategoryDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCategoryDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -517,7 +517,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCategoryDiscountRequest {
 /// Spec: `/paths/~1rest~1v2~1discounts~1productCategories~1{discount_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `category_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCategoryDiscountUpdateMaskItem {
     /// `name`

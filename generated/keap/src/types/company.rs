@@ -9,7 +9,7 @@ use super::*;
 /// Spec: `/paths/~1rest~1v2~1companies/get/parameters/fields`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CompanyField {
     /// `account_id`
@@ -398,7 +398,7 @@ impl<'de> serde::Deserialize<'de> for ListCompanyTagsResponse {
 /// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCompanyCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -426,7 +426,7 @@ crate::runtime::string_enum!(UpdateCompanyCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCompanyCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -448,7 +448,7 @@ crate::runtime::string_enum!(UpdateCompanyCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1companies~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCompanyCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -673,7 +673,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyRequest {
 /// Spec: `/paths/~1rest~1v2~1companies~1{company_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `company` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCompanyUpdateMaskItem {
     /// `id`

@@ -345,7 +345,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
 /// Spec: `/paths/~1rest~1v2~1contacts/get/parameters/fields`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactField {
     /// `account_id`
@@ -592,7 +592,7 @@ impl<'de> serde::Deserialize<'de> for ContactLinkType {
 /// Spec: `/components/schemas/Contact/properties/source_type`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactSourceType {
     /// `SOURCE_TYPE_UNSPECIFIED`
@@ -734,7 +734,7 @@ impl<'de> serde::Deserialize<'de> for ContactUtmResponse {
 /// Spec: `/paths/~1rest~1v2~1contacts/post/parameters/1/schema`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactDuplicateOption {
     /// `Email`
@@ -1123,7 +1123,7 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateContactRequest {
 /// Spec: `/components/schemas/CreateUpdateContactRequest/properties/source_type`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUpdateContactRequestSourceType {
     /// `SOURCE_TYPE_UNSPECIFIED`
@@ -1558,7 +1558,7 @@ impl<'de> serde::Deserialize<'de> for OriginRequest {
 /// Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateContactCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -1586,7 +1586,7 @@ crate::runtime::string_enum!(UpdateContactCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1contacts~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateContactCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -1647,7 +1647,7 @@ impl<'de> serde::Deserialize<'de> for UpdateContactLinkTypeRequest {
 /// Spec: `/paths/~1rest~1v2~1contacts~1links~1types~1{link_type_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateContactLinkTypeUpdateMaskItem {
     /// `name`
@@ -1672,7 +1672,7 @@ crate::runtime::string_enum!(UpdateContactLinkTypeUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateContactUpdateMaskItem {
     /// `addresses`

@@ -186,7 +186,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailSentRequest {
 /// Spec: `/components/schemas/CreateEmailSentRequest/properties/original_provider`
 ///
 /// Needs the crate feature `email` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailSentRequestOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -724,7 +724,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateError {
 /// Spec: `/components/schemas/EmailSent/properties/original_provider`
 ///
 /// Needs the crate feature `email` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -922,7 +922,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentWithContent {
 /// Spec: `/components/schemas/EmailSentWithContent/properties/original_provider`
 ///
 /// Needs the crate feature `email` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentWithContentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -1068,7 +1068,7 @@ impl<'de> serde::Deserialize<'de> for EmailTemplate {
 /// Spec: `/components/schemas/EmailTemplate/properties/content_type`
 ///
 /// Needs the crate feature `email` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailTemplateContentType {
     /// `TEXT`
@@ -1197,7 +1197,7 @@ impl<'de> serde::Deserialize<'de> for EmailTemplateSummary {
 /// Spec: `/components/schemas/EmailTemplateSummary/properties/content_type`
 ///
 /// Needs the crate feature `email` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailTemplateSummaryContentType {
     /// `TEXT`

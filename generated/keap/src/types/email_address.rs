@@ -132,7 +132,7 @@ impl<'de> serde::Deserialize<'de> for RestEmailAddressStatus {
 /// Spec: `/components/schemas/RestEmailAddressStatus/properties/status`
 ///
 /// Needs the crate feature `email_address` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestEmailAddressStatusStatus {
     /// `UNENGAGED_MARKETABLE`

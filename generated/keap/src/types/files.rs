@@ -112,7 +112,7 @@ impl<'de> serde::Deserialize<'de> for FileMetadata {
 /// Spec: `/components/schemas/FileMetadata/properties/category`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileMetadataCategory {
     /// `ATTACHMENTS`
@@ -160,7 +160,7 @@ crate::runtime::string_enum!(FileMetadataCategory);
 /// Spec: `/components/schemas/FileMetadata/properties/file_box_type`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileMetadataFileBoxType {
     /// `APPLICATION`
@@ -269,7 +269,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponse {
 /// Spec: `/paths/~1rest~1v2~1files~1{file_id}/post/parameters/1/schema/items`
 ///
 /// Needs the crate feature `files` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFileUpdateMaskItem {
     /// `file`

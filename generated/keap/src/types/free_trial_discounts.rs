@@ -114,7 +114,7 @@ impl<'de> serde::Deserialize<'de> for CreateFreeTrialDiscountCriteria {
 /// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateFreeTrialDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -141,7 +141,7 @@ crate::runtime::string_enum!(CreateFreeTrialDiscountCriteriaOperator);
 /// Spec: `/components/schemas/CreateFreeTrialDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateFreeTrialDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -449,7 +449,7 @@ impl<'de> serde::Deserialize<'de> for FreeTrialDiscountCriteriaResponse {
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/operator`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FreeTrialDiscountCriteriaResponseOperator {
     /// `LESS_THAN`
@@ -476,7 +476,7 @@ crate::runtime::string_enum!(FreeTrialDiscountCriteriaResponseOperator);
 /// Spec: `/components/schemas/FreeTrialDiscountCriteriaResponse/properties/type`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FreeTrialDiscountCriteriaResponseType {
     /// `DATE_RANGE`
@@ -683,7 +683,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountCriteria {
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFreeTrialDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -710,7 +710,7 @@ crate::runtime::string_enum!(UpdateFreeTrialDiscountCriteriaOperator);
 /// Spec: `/components/schemas/UpdateFreeTrialDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFreeTrialDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -813,7 +813,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFreeTrialDiscountRequest {
 /// Spec: `/paths/~1rest~1v2~1discounts~1freeTrials~1{discount_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `free_trial_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFreeTrialDiscountUpdateMaskItem {
     /// `name`

@@ -146,7 +146,7 @@ impl<'de> serde::Deserialize<'de> for ListLeadSourceCategoriesResponse {
 /// Spec: `/paths/~1rest~1v2~1leadSourceCategories~1{lead_source_category_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `lead_source_categories` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateLeadSourceCategoryUpdateMaskItem {
     /// `name`

@@ -126,7 +126,7 @@ impl<'de> serde::Deserialize<'de> for UpdateLeadSourceExpenseRequest {
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}~1expenses~1{lead_source_expense_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `lead_source_expenses` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateLeadSourceExpenseUpdateMaskItem {
     /// `title`

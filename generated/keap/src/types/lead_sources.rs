@@ -97,7 +97,7 @@ impl<'de> serde::Deserialize<'de> for CreateLeadSourceRequest {
 /// Spec: `/components/schemas/CreateLeadSourceRequest/properties/status`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateLeadSourceRequestStatus {
     /// `ACTIVE`
@@ -235,7 +235,7 @@ impl<'de> serde::Deserialize<'de> for LeadSource {
 /// Spec: `/components/schemas/LeadSource/properties/status`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LeadSourceStatus {
     /// `ACTIVE`
@@ -300,7 +300,7 @@ impl<'de> serde::Deserialize<'de> for ListLeadSourcesResponse {
 /// Spec: `/paths/~1rest~1v2~1leadSources~1{lead_source_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `lead_sources` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateLeadSourceUpdateMaskItem {
     /// `name`

@@ -54,7 +54,7 @@ impl<'de> serde::Deserialize<'de> for ListMerchantAccountResponse {
 /// Spec: `/components/schemas/ListMerchantAccountResponse/properties/type`
 ///
 /// Needs the crate feature `merchants` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListMerchantAccountResponseType {
     /// `PAYPAL`

@@ -256,7 +256,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponse {
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/get/parameters/fields`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetNoteResponseField {
     /// `assigned_to_user`
@@ -502,7 +502,7 @@ impl<'de> serde::Deserialize<'de> for Note {
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes/get/parameters/fields`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoteField {
     /// `assigned_to_user`
@@ -626,7 +626,7 @@ impl<'de> serde::Deserialize<'de> for NoteTemplate {
 /// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -654,7 +654,7 @@ crate::runtime::string_enum!(UpdateNoteCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -878,7 +878,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponse {
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/fields`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteResponseField {
     /// `assigned_to_user`
@@ -933,7 +933,7 @@ crate::runtime::string_enum!(UpdateNoteResponseField);
 /// Spec: `/paths/~1rest~1v2~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteUpdateMaskItem {
     /// `contact_id`
@@ -973,7 +973,7 @@ crate::runtime::string_enum!(UpdateNoteUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1notes~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `note` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNotesCustomFieldUpdateMaskItem {
     /// `group_id`

@@ -120,7 +120,7 @@ impl<'de> serde::Deserialize<'de> for ChecklistItem {
 /// Spec: `/paths/~1rest~1v2~1opportunities/post/parameters/0/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOpportunityFieldsItem {
     /// `custom_fields`
@@ -469,7 +469,7 @@ impl<'de> serde::Deserialize<'de> for CustomField {
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/get/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetOpportunityFieldsItem {
     /// `custom_fields`
@@ -515,7 +515,7 @@ crate::runtime::string_enum!(GetOpportunityFieldsItem);
 /// Spec: `/paths/~1rest~1v2~1opportunities/get/parameters/0/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOpportunitiesFieldsItem {
     /// `custom_fields`
@@ -1357,7 +1357,7 @@ impl<'de> serde::Deserialize<'de> for StageDetails {
 /// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -1385,7 +1385,7 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -1407,7 +1407,7 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1opportunities~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -1435,7 +1435,7 @@ crate::runtime::string_enum!(UpdateOpportunityCustomFieldUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityFieldsItem {
     /// `custom_fields`
@@ -1723,7 +1723,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOpportunityStageRequest {
 /// Spec: `/paths/~1rest~1v2~1opportunities~1stages~1{stage_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityStageUpdateMaskItem {
     /// `name`
@@ -1757,7 +1757,7 @@ crate::runtime::string_enum!(UpdateOpportunityStageUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1opportunities~1{opportunity_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `opportunity` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOpportunityUpdateMaskItem {
     /// `opportunity_title`

@@ -116,7 +116,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountCriteria {
 /// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderTotalDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -143,7 +143,7 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountCriteriaOperator);
 /// Spec: `/components/schemas/CreateOrderTotalDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderTotalDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -264,7 +264,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderTotalDiscountRequest {
 /// Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_strategy`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderTotalDiscountRequestDiscountStrategy {
     /// `GROSS`
@@ -288,7 +288,7 @@ crate::runtime::string_enum!(CreateOrderTotalDiscountRequestDiscountStrategy);
 /// Spec: `/components/schemas/CreateOrderTotalDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderTotalDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -436,7 +436,7 @@ impl<'de> serde::Deserialize<'de> for OrderTotalDiscount {
 /// Spec: `/components/schemas/OrderTotalDiscount/properties/discount_strategy`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderTotalDiscountDiscountStrategy {
     /// `GROSS`
@@ -460,7 +460,7 @@ crate::runtime::string_enum!(OrderTotalDiscountDiscountStrategy);
 /// Spec: `/components/schemas/OrderTotalDiscount/properties/discount_type`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderTotalDiscountDiscountType {
     /// `AMOUNT`
@@ -611,7 +611,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountCriteria {
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderTotalDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -714,7 +714,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderTotalDiscountRequest {
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_strategy`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderTotalDiscountRequestDiscountStrategy {
     /// `GROSS`
@@ -738,7 +738,7 @@ crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountStrategy);
 /// Spec: `/components/schemas/UpdateOrderTotalDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderTotalDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -763,7 +763,7 @@ crate::runtime::string_enum!(UpdateOrderTotalDiscountRequestDiscountType);
 /// Spec: `/paths/~1rest~1v2~1discounts~1orderTotals~1{discount_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `order_total_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderTotalDiscountUpdateMaskItem {
     /// `name`

@@ -200,7 +200,7 @@ impl<'de> serde::Deserialize<'de> for ApplyCommissionRequest {
 /// Spec: `/components/schemas/ApplyCommissionRequest/properties/payout_type`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApplyCommissionRequestPayoutType {
     /// `UPFRONT`
@@ -348,7 +348,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemRequest {
 /// Spec: `/components/schemas/CreateOrderItemRequest/properties/item_type`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderItemRequestItemType {
     /// `PRODUCT`
@@ -545,7 +545,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceOrderPayment {
 /// Spec: `/components/schemas/InvoiceOrderPayment/properties/pay_status`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvoiceOrderPaymentPayStatus {
     /// `MANUAL_PAID`
@@ -917,7 +917,7 @@ impl<'de> serde::Deserialize<'de> for RestCreateOrderRequest {
 /// Spec: `/components/schemas/RestCreateOrderRequest/properties/order_type`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestCreateOrderRequestOrderType {
     /// `ONLINE`
@@ -1078,7 +1078,7 @@ impl<'de> serde::Deserialize<'de> for RestCreatePaymentRequest {
 /// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -1106,7 +1106,7 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -1128,7 +1128,7 @@ crate::runtime::string_enum!(UpdateOrderCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1orders~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -1257,7 +1257,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderItemRequest {
 /// Spec: `/paths/~1rest~1v2~1orders~1{order_id}~1items~1{order_item_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderItemUpdateMaskItem {
     /// `name`
@@ -1468,7 +1468,7 @@ impl<'de> serde::Deserialize<'de> for UpdateOrderRequest {
 /// Spec: `/components/schemas/UpdateOrderRequest/properties/order_type`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderRequestOrderType {
     /// `ONLINE`
@@ -1493,7 +1493,7 @@ crate::runtime::string_enum!(UpdateOrderRequestOrderType);
 /// Spec: `/paths/~1rest~1v2~1orders~1{order_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `orders` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateOrderUpdateMaskItem {
     /// `contact_id`

@@ -324,7 +324,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductCategoryRequest {
 /// Spec: `/paths/~1rest~1v2~1productCategories~1{category_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `product_categories` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductCategoryUpdateMaskItem {
     /// `name`

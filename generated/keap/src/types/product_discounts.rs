@@ -116,7 +116,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountCriteria {
 /// Spec: `/components/schemas/CreateProductDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -143,7 +143,7 @@ crate::runtime::string_enum!(CreateProductDiscountCriteriaOperator);
 /// Spec: `/components/schemas/CreateProductDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -264,7 +264,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductDiscountRequest {
 /// Spec: `/components/schemas/CreateProductDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -412,7 +412,7 @@ impl<'de> serde::Deserialize<'de> for ProductDiscount {
 /// Spec: `/components/schemas/ProductDiscount/properties/discount_type`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductDiscountDiscountType {
     /// `AMOUNT`
@@ -563,7 +563,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountCriteria {
 /// Spec: `/components/schemas/UpdateProductDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -666,7 +666,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductDiscountRequest {
 /// Spec: `/components/schemas/UpdateProductDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -691,7 +691,7 @@ crate::runtime::string_enum!(UpdateProductDiscountRequestDiscountType);
 /// Spec: `/paths/~1rest~1v2~1discounts~1products~1{discount_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `product_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductDiscountUpdateMaskItem {
     /// `name`

@@ -82,7 +82,7 @@ impl<'de> serde::Deserialize<'de> for AddProductInterestRequest {
 /// Spec: `/components/schemas/AddProductInterestRequest/properties/type`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddProductInterestRequestType {
     /// `PRODUCT`
@@ -313,7 +313,7 @@ impl<'de> serde::Deserialize<'de> for ProductInterestBundle {
 /// Spec: `/components/schemas/ProductInterest/properties/type`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductInterestType {
     /// `PRODUCT`
@@ -378,7 +378,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestBundleRequest {
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductInterestBundleUpdateMaskItem {
     /// `name`
@@ -453,7 +453,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInterestRequest {
 /// Spec: `/paths/~1rest~1v2~1productInterestBundles~1{id}~1interests~1{interest_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `product_interest_bundles` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductInterestUpdateMaskItem {
     /// `quantity`

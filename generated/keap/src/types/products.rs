@@ -145,7 +145,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionRequest {
 /// Spec: `/components/schemas/CreateProductOptionRequest/properties/option_type`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductOptionRequestOptionType {
     /// `LIST`
@@ -247,7 +247,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductOptionTextOption {
 /// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_contains`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyContains {
     /// `NONE`
@@ -280,7 +280,7 @@ crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyContains);
 /// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_ends_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyEndsWith {
     /// `NONE`
@@ -313,7 +313,7 @@ crate::runtime::string_enum!(CreateProductOptionTextOptionOnlyEndsWith);
 /// Spec: `/components/schemas/CreateProductOptionTextOption/properties/only_starts_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductOptionTextOptionOnlyStartsWith {
     /// `NONE`
@@ -1076,7 +1076,7 @@ impl<'de> serde::Deserialize<'de> for ProductOption {
 /// Spec: `/components/schemas/ProductOption/properties/option_type`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductOptionOptionType {
     /// `LIST`
@@ -1161,7 +1161,7 @@ impl<'de> serde::Deserialize<'de> for ProductOptionsDetail {
 /// Spec: `/components/schemas/ProductOptions_Detail/properties/type`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductOptionsDetailType {
     /// `FIXED`
@@ -1249,7 +1249,7 @@ impl<'de> serde::Deserialize<'de> for ProductOptionsList {
 /// Spec: `/components/schemas/ProductOptions_List/properties/type`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductOptionsListType {
     /// `FIXED`
@@ -1352,7 +1352,7 @@ impl<'de> serde::Deserialize<'de> for ProductVariableSettingDetail {
 /// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/contains`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingDetailContains {
     /// `LETTER`
@@ -1382,7 +1382,7 @@ crate::runtime::string_enum!(ProductVariableSettingDetailContains);
 /// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/end_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingDetailEndWith {
     /// `LETTER`
@@ -1412,7 +1412,7 @@ crate::runtime::string_enum!(ProductVariableSettingDetailEndWith);
 /// Spec: `/components/schemas/ProductVariableSetting_Detail/properties/start_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingDetailStartWith {
     /// `LETTER`
@@ -1518,7 +1518,7 @@ impl<'de> serde::Deserialize<'de> for ProductVariableSettingList {
 /// Spec: `/components/schemas/ProductVariableSetting_List/properties/contains`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingListContains {
     /// `LETTER`
@@ -1548,7 +1548,7 @@ crate::runtime::string_enum!(ProductVariableSettingListContains);
 /// Spec: `/components/schemas/ProductVariableSetting_List/properties/end_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingListEndWith {
     /// `LETTER`
@@ -1578,7 +1578,7 @@ crate::runtime::string_enum!(ProductVariableSettingListEndWith);
 /// Spec: `/components/schemas/ProductVariableSetting_List/properties/start_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductVariableSettingListStartWith {
     /// `LETTER`
@@ -2114,7 +2114,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanDetail {
 /// Spec: `/components/schemas/SubscriptionPlan_Detail/properties/billing_cycle`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionPlanDetailBillingCycle {
     /// `DAILY`
@@ -2231,7 +2231,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlanList {
 /// Spec: `/components/schemas/SubscriptionPlan_List/properties/billing_cycle`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionPlanListBillingCycle {
     /// `DAILY`
@@ -2342,7 +2342,7 @@ impl<'de> serde::Deserialize<'de> for TextOption {
 /// Spec: `/components/schemas/TextOption/properties/only_contains`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TextOptionOnlyContains {
     /// `NONE`
@@ -2375,7 +2375,7 @@ crate::runtime::string_enum!(TextOptionOnlyContains);
 /// Spec: `/components/schemas/TextOption/properties/only_ends_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TextOptionOnlyEndsWith {
     /// `NONE`
@@ -2408,7 +2408,7 @@ crate::runtime::string_enum!(TextOptionOnlyEndsWith);
 /// Spec: `/components/schemas/TextOption/properties/only_starts_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TextOptionOnlyStartsWith {
     /// `NONE`
@@ -2476,7 +2476,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductInventoryRequestDetail {
 /// Spec: `/components/schemas/UpdateProductInventoryRequest_Detail/properties/type`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductInventoryRequestDetailType {
     /// `INCREASE`
@@ -2559,7 +2559,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionListOption {
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}~1listItems~1{item_id}/patch/parameters/3/schema/items`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductOptionListOptionValueUpdateMaskItem {
     /// `item_label`
@@ -2692,7 +2692,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductOptionRequest {
 /// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_contains`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyContains {
     /// `NONE`
@@ -2725,7 +2725,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyContains);
 /// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_ends_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyEndsWith {
     /// `NONE`
@@ -2758,7 +2758,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyEndsWith);
 /// Spec: `/components/schemas/UpdateProductOptionRequest/properties/only_starts_with`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductOptionRequestOnlyStartsWith {
     /// `NONE`
@@ -2789,7 +2789,7 @@ crate::runtime::string_enum!(UpdateProductOptionRequestOnlyStartsWith);
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1options~1{product_option_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductOptionUpdateMaskItem {
     /// `option_label`
@@ -3023,7 +3023,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductRequestDetail {
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `products` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductUpdateMaskItem {
     /// `active`

@@ -107,7 +107,7 @@ impl<'de> serde::Deserialize<'de> for CreateReferralRequest {
 /// Spec: `/components/schemas/CreateReferralRequest/properties/referral_type`
 ///
 /// Needs the crate feature `referral` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateReferralRequestReferralType {
     /// `COOKIE`

@@ -231,7 +231,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
 /// Spec: `/components/schemas/Payment/properties/merchant_account_type`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMerchantAccountType {
     /// `PAYPAL`
@@ -273,7 +273,7 @@ crate::runtime::string_enum!(PaymentMerchantAccountType);
 /// Spec: `/components/schemas/Payment/properties/status`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentStatus {
     /// `PENDING`
@@ -450,7 +450,7 @@ impl<'de> serde::Deserialize<'de> for TransactionV2 {
 /// Spec: `/components/schemas/TransactionV2/properties/merchant_account_type`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionV2MerchantAccountType {
     /// `PAYPAL`
@@ -492,7 +492,7 @@ crate::runtime::string_enum!(TransactionV2MerchantAccountType);
 /// Spec: `/components/schemas/TransactionV2/properties/status`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionV2Status {
     /// `APPROVED`
@@ -528,7 +528,7 @@ crate::runtime::string_enum!(TransactionV2Status);
 /// Spec: `/components/schemas/TransactionV2/properties/transaction_method`
 ///
 /// Needs the crate feature `sales` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionV2TransactionMethod {
     /// `CAPTURE`

@@ -1079,7 +1079,7 @@ impl<'de> serde::Deserialize<'de> for ApplicationFeaturesEnabled {
 /// Spec: `/paths/~1rest~1v2~1settings~1applications:getConfiguration/get/parameters/0/schema/items`
 ///
 /// Needs the crate feature `settings` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetApplicationConfigurationsFieldsItem {
     /// `AFFILIATE`

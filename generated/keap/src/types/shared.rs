@@ -154,7 +154,7 @@ impl<'de> serde::Deserialize<'de> for Address {
 /// Spec: `/components/schemas/Address/properties/field`
 ///
 /// Needs one of the crate features `company`, `contact`, `orders`, `subscriptions`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddressField {
     /// `ADDRESS_FIELD_UNSPECIFIED`
@@ -377,7 +377,7 @@ impl<'de> serde::Deserialize<'de> for CardInfo {
 /// Spec: `/components/schemas/CardInfo/properties/card_type`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CardInfoCardType {
     /// `CREDIT`
@@ -965,7 +965,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldRequest {
 /// Spec: `/components/schemas/CreateCustomFieldRequest/properties/field_type`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCustomFieldRequestFieldType {
     /// `CURRENCY`
@@ -1333,7 +1333,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldGroup {
 /// Spec: `/components/schemas/CustomFieldGroup/properties/record_type`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldGroupRecordType {
     /// `CONTACT`
@@ -1539,7 +1539,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `CURRENCY`
@@ -1669,7 +1669,7 @@ crate::runtime::string_enum!(CustomFieldMetaDataFieldType);
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/record_type`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldMetaDataRecordType {
     /// `CONTACT`
@@ -1910,7 +1910,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTab {
 /// Spec: `/components/schemas/CustomFieldTab/properties/record_type`
 ///
 /// Needs one of the crate features `affiliate`, `company`, `contact`, `note`, `opportunity`, `orders`, `subscriptions`, `task` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldTabRecordType {
     /// `CONTACT`
@@ -2290,7 +2290,7 @@ impl<'de> serde::Deserialize<'de> for DiscountCriteria {
 /// Spec: `/components/schemas/DiscountCriteria/properties/operator`
 ///
 /// Needs one of the crate features `category_discounts`, `free_trial_discounts`, `order_total_discounts`, `product_discounts`, `shipping_discounts` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -2345,7 +2345,7 @@ crate::runtime::string_enum!(DiscountCriteriaOperator);
 /// Spec: `/components/schemas/DiscountCriteria/properties/type`
 ///
 /// Needs one of the crate features `category_discounts`, `free_trial_discounts`, `order_total_discounts`, `product_discounts`, `shipping_discounts` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DiscountCriteriaType {
     /// `DATE_RANGE`
@@ -2401,7 +2401,7 @@ crate::runtime::string_enum!(DiscountCriteriaType);
 /// Spec: `/components/schemas/Discount/properties/discount_method`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DiscountDiscountMethod {
     /// `AMOUNT`
@@ -2500,7 +2500,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
 /// Spec: `/components/schemas/EmailAddress/properties/email_opt_status`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailAddressEmailOptStatus {
     /// `UNENGAGED_MARKETABLE`
@@ -2582,7 +2582,7 @@ crate::runtime::string_enum!(EmailAddressEmailOptStatus);
 /// Spec: `/components/schemas/EmailAddress/properties/field`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailAddressField {
     /// `EMAIL_FIELD_UNSPECIFIED`
@@ -2672,7 +2672,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddressRequest {
 /// Spec: `/components/schemas/EmailAddressRequest/properties/field`
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailAddressRequestField {
     /// `EMAIL_FIELD_UNSPECIFIED`
@@ -2766,7 +2766,7 @@ impl<'de> serde::Deserialize<'de> for FaxNumber {
 /// Spec: `/components/schemas/FaxNumber/properties/field`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FaxNumberField {
     /// `FAX_NUMBER_FIELD_UNSPECIFIED`
@@ -3308,7 +3308,7 @@ impl<'de> serde::Deserialize<'de> for OrderItem {
 /// Spec: `/components/schemas/OrderItem/properties/item_type`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderItemItemType {
     /// `PRODUCT`
@@ -3734,7 +3734,7 @@ impl<'de> serde::Deserialize<'de> for OrderV2 {
 /// Spec: `/components/schemas/OrderV2/properties/order_type`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderV2OrderType {
     /// `ONLINE`
@@ -3765,7 +3765,7 @@ crate::runtime::string_enum!(OrderV2OrderType);
 /// Spec: `/components/schemas/OrderV2/properties/source_type`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderV2SourceType {
     /// `API`
@@ -3808,7 +3808,7 @@ crate::runtime::string_enum!(OrderV2SourceType);
 /// Spec: `/components/schemas/OrderV2/properties/status`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderV2Status {
     /// `DRAFT`
@@ -3941,7 +3941,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
 /// Spec: `/components/schemas/PaymentMethod/properties/merchant_account_type`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMethodMerchantAccountType {
     /// `PAYPAL`
@@ -3987,7 +3987,7 @@ crate::runtime::string_enum!(PaymentMethodMerchantAccountType);
 /// Spec: `/components/schemas/PaymentMethod/properties/payment_method_type`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMethodPaymentMethodType {
     /// `CARD`
@@ -4013,7 +4013,7 @@ crate::runtime::string_enum!(PaymentMethodPaymentMethodType);
 /// Spec: `/components/schemas/PaymentMethod/properties/status`
 ///
 /// Needs one of the crate features `payment_methods`, `sales` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentMethodStatus {
     /// `EXPIRED`
@@ -4239,7 +4239,7 @@ impl<'de> serde::Deserialize<'de> for PaymentPlanItem {
 /// Spec: `/components/schemas/PaymentPlanItem/properties/status`
 ///
 /// Needs one of the crate features `orders`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentPlanItemStatus {
     /// `UNPAID_MANUAL`
@@ -4347,7 +4347,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
 /// Spec: `/components/schemas/PhoneNumber/properties/field`
 ///
 /// Needs one of the crate features `company`, `contact`, `tags`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PhoneNumberField {
     /// `PHONE_NUMBER_FIELD_UNSPECIFIED`
@@ -4487,7 +4487,7 @@ impl<'de> serde::Deserialize<'de> for Referral {
 /// Spec: `/components/schemas/Referral/properties/referral_type`
 ///
 /// Needs one of the crate features `affiliate`, `referral` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReferralReferralType {
     /// `COOKIE`
@@ -4646,7 +4646,7 @@ impl<'de> serde::Deserialize<'de> for SocialAccount {
 /// Spec: `/components/schemas/SocialAccount/properties/type`
 ///
 /// Needs one of the crate features `contact`, `users` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocialAccountType {
     /// `SOCIAL_ACCOUNT_TYPE_UNSPECIFIED`
@@ -4790,7 +4790,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPlan {
 /// Spec: `/components/schemas/SubscriptionPlan/properties/cycle_type`
 ///
 /// Needs one of the crate features `orders`, `subscription_plans`, `subscriptions` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionPlanCycleType {
     /// `YEARLY`

@@ -116,7 +116,7 @@ impl<'de> serde::Deserialize<'de> for CreateShippingDiscountCriteria {
 /// Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateShippingDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -143,7 +143,7 @@ crate::runtime::string_enum!(CreateShippingDiscountCriteriaOperator);
 /// Spec: `/components/schemas/CreateShippingDiscountCriteria/properties/type`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateShippingDiscountCriteriaType {
     /// `DATE_RANGE`
@@ -248,7 +248,7 @@ impl<'de> serde::Deserialize<'de> for CreateShippingDiscountRequest {
 /// Spec: `/components/schemas/CreateShippingDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateShippingDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -382,7 +382,7 @@ impl<'de> serde::Deserialize<'de> for ShippingDiscount {
 /// Spec: `/components/schemas/ShippingDiscount/properties/discount_type`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ShippingDiscountDiscountType {
     /// `AMOUNT`
@@ -533,7 +533,7 @@ impl<'de> serde::Deserialize<'de> for UpdateShippingDiscountCriteria {
 /// Spec: `/components/schemas/UpdateShippingDiscountCriteria/properties/operator`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateShippingDiscountCriteriaOperator {
     /// `LESS_THAN`
@@ -622,7 +622,7 @@ impl<'de> serde::Deserialize<'de> for UpdateShippingDiscountRequest {
 /// Spec: `/components/schemas/UpdateShippingDiscountRequest/properties/discount_type`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateShippingDiscountRequestDiscountType {
     /// `AMOUNT`
@@ -647,7 +647,7 @@ crate::runtime::string_enum!(UpdateShippingDiscountRequestDiscountType);
 /// Spec: `/paths/~1rest~1v2~1discounts~1shipping~1{discount_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `shipping_discounts` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateShippingDiscountUpdateMaskItem {
     /// `name`

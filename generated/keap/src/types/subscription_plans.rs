@@ -99,7 +99,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionPlanRequest {
 /// Spec: `/components/schemas/CreateSubscriptionPlanRequest/properties/cycle_type`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateSubscriptionPlanRequestCycleType {
     /// `DAILY`
@@ -261,7 +261,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionPlanRequest {
 /// Spec: `/components/schemas/UpdateSubscriptionPlanRequest/properties/cycle_type`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionPlanRequestCycleType {
     /// `DAILY`
@@ -292,7 +292,7 @@ crate::runtime::string_enum!(UpdateSubscriptionPlanRequestCycleType);
 /// Spec: `/paths/~1rest~1v2~1products~1{product_id}~1subscriptions~1{subscription_plan_id}/patch/parameters/2/schema/items`
 ///
 /// Needs the crate feature `subscription_plans` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionPlanUpdateMaskItem {
     /// `active`

@@ -81,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for AddressRequest {
 /// Spec: `/components/schemas/AddressRequest/properties/field`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AddressRequestField {
     /// `ADDRESS_FIELD_UNSPECIFIED`
@@ -606,7 +606,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
 /// Spec: `/components/schemas/Subscription/properties/billing_cycle`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionBillingCycle {
     /// `YEAR`
@@ -637,7 +637,7 @@ crate::runtime::string_enum!(SubscriptionBillingCycle);
 /// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -665,7 +665,7 @@ crate::runtime::string_enum!(UpdateSubscriptionCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -687,7 +687,7 @@ crate::runtime::string_enum!(UpdateSubscriptionCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1subscriptions~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -899,7 +899,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSubscriptionRequest {
 /// Spec: `/components/schemas/UpdateSubscriptionRequest/properties/billing_cycle`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionRequestBillingCycle {
     /// `YEAR`
@@ -930,7 +930,7 @@ crate::runtime::string_enum!(UpdateSubscriptionRequestBillingCycle);
 /// Spec: `/paths/~1rest~1v2~1subscriptions~1{subscription_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `subscriptions` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSubscriptionUpdateMaskItem {
     /// `contact_id`

@@ -597,7 +597,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTagCategoryResponse {
 /// Spec: `/paths/~1rest~1v2~1tags~1categories~1{tag_category_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `tags` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTagCategoryUpdateMaskItem {
     /// `name`
@@ -689,7 +689,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTagResponse {
 /// Spec: `/paths/~1rest~1v2~1tags~1{tag_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `tags` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTagUpdateMaskItem {
     /// `name`

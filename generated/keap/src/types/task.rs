@@ -183,7 +183,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskRequest {
 /// Spec: `/components/schemas/CreateTaskRequest/properties/priority`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTaskRequestPriority {
     /// `CRITICAL`
@@ -385,7 +385,7 @@ impl<'de> serde::Deserialize<'de> for CreateUpdateTaskRequest {
 /// Spec: `/components/schemas/CreateUpdateTaskRequest/properties/priority`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUpdateTaskRequestPriority {
     /// `CRITICAL`
@@ -660,7 +660,7 @@ impl<'de> serde::Deserialize<'de> for Task {
 /// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/fields`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskField {
     /// `accepted`
@@ -735,7 +735,7 @@ crate::runtime::string_enum!(TaskField);
 /// Spec: `/components/schemas/Task/properties/priority`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskPriority {
     /// `CRITICAL`
@@ -813,7 +813,7 @@ crate::runtime::int_enum!(TaskRemindTimeMins);
 /// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1groups~1{group_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskCustomFieldGroupUpdateMaskItem {
     /// `name`
@@ -841,7 +841,7 @@ crate::runtime::string_enum!(UpdateTaskCustomFieldGroupUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1tabs~1{tab_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskCustomFieldTabUpdateMaskItem {
     /// `name`
@@ -863,7 +863,7 @@ crate::runtime::string_enum!(UpdateTaskCustomFieldTabUpdateMaskItem);
 /// Spec: `/paths/~1rest~1v2~1tasks~1model~1customFields~1{custom_field_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskCustomFieldUpdateMaskItem {
     /// `group_id`
@@ -1049,7 +1049,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTaskResponse {
 /// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/fields`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskResponseField {
     /// `accepted`
@@ -1124,7 +1124,7 @@ crate::runtime::string_enum!(UpdateTaskResponseField);
 /// Spec: `/components/schemas/UpdateTaskResponse/properties/priority`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskResponsePriority {
     /// `CRITICAL`
@@ -1202,7 +1202,7 @@ crate::runtime::int_enum!(UpdateTaskResponseRemindTimeMins);
 /// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskUpdateMaskItem {
     /// `id`

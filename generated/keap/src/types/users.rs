@@ -246,7 +246,7 @@ impl<'de> serde::Deserialize<'de> for UpdateUserRequest {
 /// Spec: `/paths/~1rest~1v2~1users~1{user_id}/patch/parameters/0/schema/items`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateUserUpdateMaskItem {
     /// `address`
@@ -495,7 +495,7 @@ impl<'de> serde::Deserialize<'de> for User {
 /// Spec: `/components/schemas/User/properties/status`
 ///
 /// Needs the crate feature `users` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserStatus {
     /// `ACTIVE`

@@ -166,7 +166,7 @@ impl<'de> serde::Deserialize<'de> for Webform {
 /// Spec: `/components/schemas/Webform/properties/duplicate_check_option`
 ///
 /// Needs the crate feature `webforms` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WebformDuplicateCheckOption {
     /// `EMAIL`
@@ -199,7 +199,7 @@ crate::runtime::string_enum!(WebformDuplicateCheckOption);
 /// Spec: `/components/schemas/Webform/properties/exit_option`
 ///
 /// Needs the crate feature `webforms` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WebformExitOption {
     /// `REDIRECT`
@@ -271,7 +271,7 @@ crate::runtime::string_enum!(WebformExitOption);
 /// Spec: `/components/schemas/Webform/properties/webform_type`
 ///
 /// Needs the crate feature `webforms` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WebformWebformType {
     /// `LEGACY`

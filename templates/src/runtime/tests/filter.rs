@@ -62,7 +62,7 @@ fn values_are_never_altered() {
 
 #[test]
 fn string_enums_are_values() {
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq, Eq)]
     enum Priority {
         Critical,
         Unknown(String),

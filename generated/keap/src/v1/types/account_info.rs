@@ -207,7 +207,7 @@ impl<'de> serde::Deserialize<'de> for GetAccountProfileResponseAddress {
 /// Spec: `/paths/~1v1~1account~1profile/get/responses/200/content/application~1json/schema/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetAccountProfileResponseAddressField {
     /// `BILLING`
@@ -437,7 +437,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoBodyAddress {
 /// Spec: `/paths/~1v1~1account~1profile/put/requestBody/content/application~1json/schema/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAccountInfoBodyAddressField {
     /// `BILLING`
@@ -667,7 +667,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAccountInfoResponseAddress {
 /// Spec: `/paths/~1v1~1account~1profile/put/responses/200/content/application~1json/schema/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_account_info` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAccountInfoResponseAddressField {
     /// `BILLING`

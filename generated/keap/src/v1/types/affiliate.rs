@@ -103,7 +103,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliateBody {
 /// Spec: `/paths/~1v1~1affiliates/post/requestBody/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAffiliateBodyStatus {
     /// `active`
@@ -278,7 +278,7 @@ impl<'de> serde::Deserialize<'de> for GetAffiliateResponse {
 /// Spec: `/paths/~1v1~1affiliates~1{affiliateId}~1clawbacks/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliateClawbacksOrder {
     /// `DATE_EARNED`
@@ -298,7 +298,7 @@ crate::runtime::string_enum!(ListAffiliateClawbacksOrder);
 /// Spec: `/paths/~1v1~1affiliates~1{affiliateId}~1clawbacks/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliateClawbacksOrderDirection {
     /// `ASCENDING`
@@ -466,7 +466,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateClawbacksResponseClawbacksIte
 /// Spec: `/paths/~1v1~1affiliates~1redirectlinks/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliateRedirectLinksOrder {
     /// `id`
@@ -488,7 +488,7 @@ crate::runtime::string_enum!(ListAffiliateRedirectLinksOrder);
 /// Spec: `/paths/~1v1~1affiliates~1redirectlinks/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliateRedirectLinksOrderDirection {
     /// `ASCENDING`
@@ -622,7 +622,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliateRedirectLinksResponseRedirect
 /// Spec: `/paths/~1v1~1affiliates/get/parameters/5/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliatesOrder {
     /// `id`
@@ -644,7 +644,7 @@ crate::runtime::string_enum!(ListAffiliatesOrder);
 /// Spec: `/paths/~1v1~1affiliates/get/parameters/6/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliatesOrderDirection {
     /// `ASCENDING`
@@ -793,7 +793,7 @@ impl<'de> serde::Deserialize<'de> for ListAffiliatesResponseAffiliatesItem {
 /// Spec: `/paths/~1v1~1affiliates/get/parameters/9/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAffiliatesStatus {
     /// `active`
@@ -818,7 +818,7 @@ crate::runtime::string_enum!(ListAffiliatesStatus);
 /// Spec: `/paths/~1v1~1affiliates~1commissions/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCommissionsOrder {
     /// `DATE_EARNED`
@@ -838,7 +838,7 @@ crate::runtime::string_enum!(ListCommissionsOrder);
 /// Spec: `/paths/~1v1~1affiliates~1commissions/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCommissionsOrderDirection {
     /// `ASCENDING`
@@ -1003,7 +1003,7 @@ impl<'de> serde::Deserialize<'de> for ListCommissionsResponseCommissionsItem {
 /// Spec: `/paths/~1v1~1affiliates~1{affiliateId}~1payments/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListPaymentsOrder {
     /// `ID`
@@ -1031,7 +1031,7 @@ crate::runtime::string_enum!(ListPaymentsOrder);
 /// Spec: `/paths/~1v1~1affiliates~1{affiliateId}~1payments/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListPaymentsOrderDirection {
     /// `ASCENDING`
@@ -1160,7 +1160,7 @@ impl<'de> serde::Deserialize<'de> for ListPaymentsResponsePaymentsItem {
 /// Spec: `/paths/~1v1~1affiliates~1programs/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListProgramsOrder {
     /// `id`
@@ -1188,7 +1188,7 @@ crate::runtime::string_enum!(ListProgramsOrder);
 /// Spec: `/paths/~1v1~1affiliates~1programs/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListProgramsOrderDirection {
     /// `ASCENDING`
@@ -1316,7 +1316,7 @@ impl<'de> serde::Deserialize<'de> for ListProgramsResponseProgramsItem {
 /// Spec: `/paths/~1v1~1affiliates~1summaries/get/parameters/1/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListSummariesOrder {
     /// `affiliate_id`
@@ -1347,7 +1347,7 @@ crate::runtime::string_enum!(ListSummariesOrder);
 /// Spec: `/paths/~1v1~1affiliates~1summaries/get/parameters/2/schema`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListSummariesOrderDirection {
     /// `ASCENDING`
@@ -1569,7 +1569,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAffiliateModelResponseCustomFields
 /// Spec: `/paths/~1v1~1affiliates~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveAffiliateModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -1705,7 +1705,7 @@ for RetrieveAffiliateModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1affiliates~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_affiliate` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveAffiliateModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`

@@ -168,7 +168,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldBody {
 /// Spec: `/paths/~1v1~1appointments~1model~1customFields/post/requestBody/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAppointmentCustomFieldBodyFieldType {
     /// `Currency`
@@ -363,7 +363,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponse {
 /// Spec: `/paths/~1v1~1appointments~1model~1customFields/post/responses/201/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAppointmentCustomFieldResponseFieldType {
     /// `Currency`
@@ -498,7 +498,7 @@ impl<'de> serde::Deserialize<'de> for CreateAppointmentCustomFieldResponseOption
 /// Spec: `/paths/~1v1~1appointments~1model~1customFields/post/responses/201/content/application~1json/schema/properties/record_type`
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAppointmentCustomFieldResponseRecordType {
     /// `CONTACT`
@@ -972,7 +972,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAppointmentModelResponseCustomFiel
 /// Spec: `/paths/~1v1~1appointments~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveAppointmentModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -1108,7 +1108,7 @@ for RetrieveAppointmentModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1appointments~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_appointment` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveAppointmentModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`

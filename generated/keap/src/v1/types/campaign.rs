@@ -340,7 +340,7 @@ for GetCampaignResponseGoalsItemHistoricalContactCounts {
 /// Spec: `/paths/~1v1~1campaigns~1{campaignId}/get/responses/200/content/application~1json/schema/properties/goals/items/properties/type`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCampaignResponseGoalsItemType {
     /// `WebForm`
@@ -637,7 +637,7 @@ for GetCampaignResponseSequencesItemPathsItemItemsItem {
 /// Spec: `/paths/~1v1~1campaigns~1{campaignId}/get/responses/200/content/application~1json/schema/properties/sequences/items/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCampaignResponseSequencesItemPathsItemItemsItemType {
     /// `NULL`
@@ -761,7 +761,7 @@ crate::runtime::string_enum!(GetCampaignResponseSequencesItemPathsItemItemsItemT
 /// Spec: `/paths/~1v1~1campaigns/get/parameters/2/schema`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCampaignsOrder {
     /// `id`
@@ -807,7 +807,7 @@ crate::runtime::string_enum!(ListCampaignsOrder);
 /// Spec: `/paths/~1v1~1campaigns/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCampaignsOrderDirection {
     /// `ASCENDING`
@@ -1079,7 +1079,7 @@ for ListCampaignsResponseCampaignsItemGoalsItemHistoricalContactCounts {
 /// Spec: `/paths/~1v1~1campaigns/get/responses/200/content/application~1json/schema/properties/campaigns/items/properties/goals/items/properties/type`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCampaignsResponseCampaignsItemGoalsItemType {
     /// `WebForm`
@@ -1383,7 +1383,7 @@ for ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItem {
 /// Spec: `/paths/~1v1~1campaigns/get/responses/200/content/application~1json/schema/properties/campaigns/items/properties/sequences/items/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_campaign` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCampaignsResponseCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `NULL`

@@ -479,7 +479,7 @@ impl<'de> serde::Deserialize<'de> for CreateCompanyResponseCustomFieldsItem {
 /// Spec: `/paths/~1v1~1companies/post/responses/201/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCompanyResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -823,7 +823,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponseCustomFieldsItem {
 /// Spec: `/paths/~1v1~1companies~1{companyId}/get/responses/200/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCompanyResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -976,7 +976,7 @@ impl<'de> serde::Deserialize<'de> for GetCompanyResponsePhoneNumber {
 /// Spec: `/paths/~1v1~1companies/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCompaniesOrder {
     /// `id`
@@ -1007,7 +1007,7 @@ crate::runtime::string_enum!(ListCompaniesOrder);
 /// Spec: `/paths/~1v1~1companies/get/parameters/5/schema`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCompaniesOrderDirection {
     /// `ASCENDING`
@@ -1273,7 +1273,7 @@ for ListCompaniesResponseCompaniesItemCustomFieldsItem {
 /// Spec: `/paths/~1v1~1companies/get/responses/200/content/application~1json/schema/properties/companies/items/properties/email_status`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListCompaniesResponseCompaniesItemEmailStatus {
     /// `UnengagedMarketable`
@@ -1531,7 +1531,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveCompanyModelResponseCustomFieldsIt
 /// Spec: `/paths/~1v1~1companies~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveCompanyModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -1667,7 +1667,7 @@ for RetrieveCompanyModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1companies~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveCompanyModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
@@ -2179,7 +2179,7 @@ impl<'de> serde::Deserialize<'de> for UpdateCompanyResponseCustomFieldsItem {
 /// Spec: `/paths/~1v1~1companies~1{companyId}/patch/responses/200/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_company` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateCompanyResponseEmailStatus {
     /// `UnengagedMarketable`

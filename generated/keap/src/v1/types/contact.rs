@@ -75,7 +75,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagsToContactIdResponseItem {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1tags/post/responses/200/content/application~1json/schema/items/properties/key`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApplyTagsToContactIdResponseItemKey {
     /// `SUCCESS`
@@ -372,7 +372,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodyAddressesItemField {
     /// `BILLING`
@@ -521,7 +521,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyEmailAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodyEmailAddressesItemField {
     /// `EMAIL1`
@@ -603,7 +603,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyFaxNumbersItem {
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodyFaxNumbersItemField {
     /// `FAX1`
@@ -733,7 +733,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodyPhoneNumbersItem {
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodyPhoneNumbersItemField {
     /// `PHONE1`
@@ -806,7 +806,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactBodySocialAccountsItem {
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodySocialAccountsItemType {
     /// `Facebook`
@@ -846,7 +846,7 @@ crate::runtime::string_enum!(CreateContactBodySocialAccountsItemType);
 /// Spec: `/paths/~1v1~1contacts/post/requestBody/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactBodySourceType {
     /// `APPOINTMENT`
@@ -1203,7 +1203,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseAddressesItemField {
     /// `BILLING`
@@ -1357,7 +1357,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseEmailAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseEmailAddressesItemField {
     /// `EMAIL1`
@@ -1385,7 +1385,7 @@ crate::runtime::string_enum!(CreateContactResponseEmailAddressesItemField);
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -1509,7 +1509,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseFaxNumbersItem {
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseFaxNumbersItemField {
     /// `FAX1`
@@ -1646,7 +1646,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponsePhoneNumbersItem {
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponsePhoneNumbersItemField {
     /// `PHONE1`
@@ -1765,7 +1765,7 @@ impl<'de> serde::Deserialize<'de> for CreateContactResponseSocialAccountsItem {
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseSocialAccountsItemType {
     /// `Facebook`
@@ -1805,7 +1805,7 @@ crate::runtime::string_enum!(CreateContactResponseSocialAccountsItemType);
 /// Spec: `/paths/~1v1~1contacts/post/responses/201/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateContactResponseSourceType {
     /// `APPOINTMENT`
@@ -2047,7 +2047,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardBodyAddress {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1creditCards/post/requestBody/content/application~1json/schema/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCreditCardBodyAddressField {
     /// `BILLING`
@@ -2075,7 +2075,7 @@ crate::runtime::string_enum!(CreateCreditCardBodyAddressField);
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1creditCards/post/requestBody/content/application~1json/schema/properties/consent_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCreditCardBodyConsentType {
     /// `RECURRING_CONSENT`
@@ -2302,7 +2302,7 @@ impl<'de> serde::Deserialize<'de> for CreateCreditCardResponseAddress {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1creditCards/post/responses/201/content/application~1json/schema/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCreditCardResponseAddressField {
     /// `BILLING`
@@ -2400,7 +2400,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldBody {
 /// Spec: `/paths/~1v1~1contacts~1model~1customFields/post/requestBody/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCustomFieldBodyFieldType {
     /// `Currency`
@@ -2595,7 +2595,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponse {
 /// Spec: `/paths/~1v1~1contacts~1model~1customFields/post/responses/201/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCustomFieldResponseFieldType {
     /// `Currency`
@@ -2730,7 +2730,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomFieldResponseOptionsItem {
 /// Spec: `/paths/~1v1~1contacts~1model~1customFields/post/responses/201/content/application~1json/schema/properties/record_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateCustomFieldResponseRecordType {
     /// `CONTACT`
@@ -2928,7 +2928,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactBody {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1emails/post/requestBody/content/application~1json/schema/properties/original_provider`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailForContactBodyOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -3117,7 +3117,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailForContactResponse {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1emails/post/responses/201/content/application~1json/schema/properties/original_provider`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailForContactResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -3413,7 +3413,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodyAddressesItemField {
     /// `BILLING`
@@ -3514,7 +3514,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyCustomFieldsItem 
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/duplicate_option`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodyDuplicateOption {
     /// `Email`
@@ -3589,7 +3589,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyEmailAddressesIte
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodyEmailAddressesItemField {
     /// `EMAIL1`
@@ -3671,7 +3671,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyFaxNumbersItem {
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodyFaxNumbersItemField {
     /// `FAX1`
@@ -3803,7 +3803,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodyPhoneNumbersItem 
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodyPhoneNumbersItemField {
     /// `PHONE1`
@@ -3876,7 +3876,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactBodySocialAccountsIte
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodySocialAccountsItemType {
     /// `Facebook`
@@ -3916,7 +3916,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactBodySocialAccountsItemType);
 /// Spec: `/paths/~1v1~1contacts/put/requestBody/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactBodySourceType {
     /// `APPOINTMENT`
@@ -4275,7 +4275,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseAddressesItem
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseAddressesItemField {
     /// `BILLING`
@@ -4431,7 +4431,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseEmailAddresse
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseEmailAddressesItemField {
     /// `EMAIL1`
@@ -4459,7 +4459,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseEmailAddressesItemFiel
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -4585,7 +4585,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseFaxNumbersIte
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseFaxNumbersItemField {
     /// `FAX1`
@@ -4724,7 +4724,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponsePhoneNumbersI
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponsePhoneNumbersItemField {
     /// `PHONE1`
@@ -4843,7 +4843,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateContactResponseSocialAccount
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseSocialAccountsItemType {
     /// `Facebook`
@@ -4883,7 +4883,7 @@ crate::runtime::string_enum!(CreateOrUpdateContactResponseSocialAccountsItemType
 /// Spec: `/paths/~1v1~1contacts/put/responses/200/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrUpdateContactResponseSourceType {
     /// `APPOINTMENT`
@@ -5240,7 +5240,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseAddressesItem {
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseAddressesItemField {
     /// `BILLING`
@@ -5394,7 +5394,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseEmailAddressesItem {
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseEmailAddressesItemField {
     /// `EMAIL1`
@@ -5422,7 +5422,7 @@ crate::runtime::string_enum!(GetContactResponseEmailAddressesItemField);
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -5546,7 +5546,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseFaxNumbersItem {
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseFaxNumbersItemField {
     /// `FAX1`
@@ -5683,7 +5683,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponsePhoneNumbersItem {
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponsePhoneNumbersItemField {
     /// `PHONE1`
@@ -5802,7 +5802,7 @@ impl<'de> serde::Deserialize<'de> for GetContactResponseSocialAccountsItem {
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseSocialAccountsItemType {
     /// `Facebook`
@@ -5842,7 +5842,7 @@ crate::runtime::string_enum!(GetContactResponseSocialAccountsItemType);
 /// Spec: `/paths/~1v1~1contacts~1{id}/get/responses/200/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetContactResponseSourceType {
     /// `APPOINTMENT`
@@ -6191,7 +6191,7 @@ impl<'de> serde::Deserialize<'de> for ListAppliedTagsResponseTagsItemTag {
 /// Spec: `/paths/~1v1~1contacts/get/parameters/6/schema`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsOrder {
     /// `id`
@@ -6228,7 +6228,7 @@ crate::runtime::string_enum!(ListContactsOrder);
 /// Spec: `/paths/~1v1~1contacts/get/parameters/7/schema`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsOrderDirection {
     /// `ASCENDING`
@@ -6587,7 +6587,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemAddressesI
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemAddressesItemField {
     /// `BILLING`
@@ -6744,7 +6744,7 @@ for ListContactsResponseContactsItemEmailAddressesItem {
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemEmailAddressesItemField {
     /// `EMAIL1`
@@ -6772,7 +6772,7 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemEmailAddressesItemF
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/email_status`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemEmailStatus {
     /// `UnengagedMarketable`
@@ -6898,7 +6898,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemFaxNumbers
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemFaxNumbersItemField {
     /// `FAX1`
@@ -6988,7 +6988,7 @@ impl<'de> serde::Deserialize<'de> for ListContactsResponseContactsItemPhoneNumbe
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemPhoneNumbersItemField {
     /// `PHONE1`
@@ -7062,7 +7062,7 @@ for ListContactsResponseContactsItemSocialAccountsItem {
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemSocialAccountsItemType {
     /// `Facebook`
@@ -7102,7 +7102,7 @@ crate::runtime::string_enum!(ListContactsResponseContactsItemSocialAccountsItemT
 /// Spec: `/paths/~1v1~1contacts/get/responses/200/content/application~1json/schema/properties/contacts/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListContactsResponseContactsItemSourceType {
     /// `APPOINTMENT`
@@ -7371,7 +7371,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsForContactResponseEmailsItem {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}~1emails/get/responses/200/content/application~1json/schema/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListEmailsForContactResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -7507,7 +7507,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveContactModelResponseCustomFieldsIt
 /// Spec: `/paths/~1v1~1contacts~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveContactModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -7643,7 +7643,7 @@ for RetrieveContactModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1contacts~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveContactModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
@@ -7945,7 +7945,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyAddressesItem
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyAddressesItemField {
     /// `BILLING`
@@ -8096,7 +8096,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyEmailAddresse
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyEmailAddressesItemField {
     /// `EMAIL1`
@@ -8180,7 +8180,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyFaxNumbersIte
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyFaxNumbersItemField {
     /// `FAX1`
@@ -8312,7 +8312,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodyPhoneNumbersI
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodyPhoneNumbersItemField {
     /// `PHONE1`
@@ -8385,7 +8385,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactBodySocialAccount
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodySocialAccountsItemType {
     /// `Facebook`
@@ -8425,7 +8425,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactBodySocialAccountsItemType
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/requestBody/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactBodySourceType {
     /// `APPOINTMENT`
@@ -8788,7 +8788,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseAddresses
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseAddressesItemField {
     /// `BILLING`
@@ -8945,7 +8945,7 @@ for UpdatePropertiesOnContactResponseEmailAddressesItem {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseEmailAddressesItemField {
     /// `EMAIL1`
@@ -8973,7 +8973,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseEmailAddressesItem
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/email_status`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseEmailStatus {
     /// `UnengagedMarketable`
@@ -9099,7 +9099,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponseFaxNumber
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseFaxNumbersItemField {
     /// `FAX1`
@@ -9238,7 +9238,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnContactResponsePhoneNumb
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponsePhoneNumbersItemField {
     /// `PHONE1`
@@ -9359,7 +9359,7 @@ for UpdatePropertiesOnContactResponseSocialAccountsItem {
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseSocialAccountsItemType {
     /// `Facebook`
@@ -9399,7 +9399,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseSocialAccountsItem
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/responses/200/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactResponseSourceType {
     /// `APPOINTMENT`
@@ -9451,7 +9451,7 @@ crate::runtime::string_enum!(UpdatePropertiesOnContactResponseSourceType);
 /// Spec: `/paths/~1v1~1contacts~1{contactId}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `v1_contact` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnContactUpdateMaskItem {
     /// `addresses`

@@ -172,7 +172,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderBodyOrderItemsItem {
 /// Spec: `/paths/~1v1~1orders/post/requestBody/content/application~1json/schema/properties/order_items/items/properties/item_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderBodyOrderItemsItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -242,7 +242,7 @@ crate::runtime::string_enum!(CreateOrderBodyOrderItemsItemItemType);
 /// Spec: `/paths/~1v1~1orders/post/requestBody/content/application~1json/schema/properties/order_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderBodyOrderType {
     /// `Offline`
@@ -434,7 +434,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItemsOnOrderBody {
 /// Spec: `/paths/~1v1~1orders~1{orderId}~1items/post/requestBody/content/application~1json/schema/properties/item_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderItemsOnOrderBodyItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -942,7 +942,7 @@ for CreateOrderItemsOnOrderResponseProductProductOptionsItem {
 /// Spec: `/paths/~1v1~1orders~1{orderId}~1items/post/responses/201/content/application~1json/schema/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderItemsOnOrderResponseProductProductOptionsItemType {
     /// `FixedList`
@@ -1734,7 +1734,7 @@ for CreateOrderResponseOrderItemsItemProductProductOptionsItem {
 /// Spec: `/paths/~1v1~1orders/post/responses/201/content/application~1json/schema/properties/order_items/items/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderResponseOrderItemsItemProductProductOptionsItemType {
     /// `FixedList`
@@ -2205,7 +2205,7 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentOnOrderBody {
 /// Spec: `/paths/~1v1~1orders~1{orderId}~1payments/post/requestBody/content/application~1json/schema/properties/payment_method_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreatePaymentOnOrderBodyPaymentMethodType {
     /// `CREDIT_CARD`
@@ -2540,7 +2540,7 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionResponse {
 /// Spec: `/paths/~1v1~1subscriptions/post/responses/201/content/application~1json/schema/properties/billing_cycle`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateSubscriptionResponseBillingCycle {
     /// `YEAR`
@@ -3287,7 +3287,7 @@ impl<'de> serde::Deserialize<'de> for GetOrderResponseShippingInformation {
 /// Spec: `/paths/~1v1~1orders~1{orderId}/get/responses/200/content/application~1json/schema/properties/source_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetOrderResponseSourceType {
     /// `INVOICE`
@@ -4158,7 +4158,7 @@ for GetTransactionResponseOrdersItemShippingInformation {
 /// Spec: `/paths/~1v1~1transactions~1{transactionId}/get/responses/200/content/application~1json/schema/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetTransactionResponseOrdersItemSourceType {
     /// `INVOICE`
@@ -4279,7 +4279,7 @@ impl<'de> serde::Deserialize<'de> for ListOrderPaymentsResponseItem {
 /// Spec: `/paths/~1v1~1orders/get/parameters/3/schema`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrdersOrder {
     /// `order_date`
@@ -5073,7 +5073,7 @@ impl<'de> serde::Deserialize<'de> for ListOrdersResponseOrdersItemShippingInform
 /// Spec: `/paths/~1v1~1orders/get/responses/200/content/application~1json/schema/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrdersResponseOrdersItemSourceType {
     /// `INVOICE`
@@ -5286,7 +5286,7 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionsResponseSubscriptionsItem
 /// Spec: `/paths/~1v1~1subscriptions/get/responses/200/content/application~1json/schema/properties/subscriptions/items/properties/billing_cycle`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListSubscriptionsResponseSubscriptionsItemBillingCycle {
     /// `YEAR`
@@ -6220,7 +6220,7 @@ for ListTransactionsForOrderResponseTransactionsItemOrdersItemShippingInformatio
 /// Spec: `/paths/~1v1~1orders~1{orderId}~1transactions/get/responses/200/content/application~1json/schema/properties/transactions/items/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListTransactionsForOrderResponseTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
@@ -7158,7 +7158,7 @@ for ListTransactionsResponseTransactionsItemOrdersItemShippingInformation {
 /// Spec: `/paths/~1v1~1transactions/get/responses/200/content/application~1json/schema/properties/transactions/items/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListTransactionsResponseTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
@@ -7570,7 +7570,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOrderModelResponseCustomFieldsItem
 /// Spec: `/paths/~1v1~1orders~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveOrderModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -7706,7 +7706,7 @@ for RetrieveOrderModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1orders~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveOrderModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
@@ -7853,7 +7853,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveSubscriptionModelResponseCustomFie
 /// Spec: `/paths/~1v1~1subscriptions~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveSubscriptionModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -7989,7 +7989,7 @@ for RetrieveSubscriptionModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1subscriptions~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_e_commerce` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveSubscriptionModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`

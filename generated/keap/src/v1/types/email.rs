@@ -163,7 +163,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailBody {
 /// Spec: `/paths/~1v1~1emails/post/requestBody/content/application~1json/schema/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailBodyOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -352,7 +352,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailResponse {
 /// Spec: `/paths/~1v1~1emails/post/responses/201/content/application~1json/schema/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -575,7 +575,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsBodyEmailsItem {
 /// Spec: `/paths/~1v1~1emails~1sync/post/requestBody/content/application~1json/schema/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailsBodyEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -803,7 +803,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseEmailsItem {
 /// Spec: `/paths/~1v1~1emails~1sync/post/responses/201/content/application~1json/schema/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailsResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -1033,7 +1033,7 @@ impl<'de> serde::Deserialize<'de> for CreateEmailsResponseErrorsItemEmail {
 /// Spec: `/paths/~1v1~1emails~1sync/post/responses/201/content/application~1json/schema/properties/errors/items/properties/email/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEmailsResponseErrorsItemEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -1221,7 +1221,7 @@ impl<'de> serde::Deserialize<'de> for GetEmailResponse {
 /// Spec: `/paths/~1v1~1emails~1{id}/get/responses/200/content/application~1json/schema/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetEmailResponseOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -1411,7 +1411,7 @@ impl<'de> serde::Deserialize<'de> for ListEmailsResponseEmailsItem {
 /// Spec: `/paths/~1v1~1emails/get/responses/200/content/application~1json/schema/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_email` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListEmailsResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])

@@ -105,7 +105,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceEmailAddressResponse {
 /// Spec: `/paths/~1v1~1emailAddresses~1{email}/put/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_email_address` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReplaceEmailAddressResponseStatus {
     /// `Unengaged Marketable`

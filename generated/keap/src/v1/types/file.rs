@@ -81,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileBody {
 /// Spec: `/paths/~1v1~1files/post/requestBody/content/application~1json/schema/properties/file_association`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateFileBodyFileAssociation {
     /// `CONTACT`
@@ -258,7 +258,7 @@ impl<'de> serde::Deserialize<'de> for CreateFileResponseFileDescriptor {
 /// Spec: `/paths/~1v1~1files/post/responses/200/content/application~1json/schema/properties/file_descriptor/properties/category`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateFileResponseFileDescriptorCategory {
     /// `Attachments`
@@ -304,7 +304,7 @@ crate::runtime::string_enum!(CreateFileResponseFileDescriptorCategory);
 /// Spec: `/paths/~1v1~1files/post/responses/200/content/application~1json/schema/properties/file_descriptor/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateFileResponseFileDescriptorFileBoxType {
     /// `Application`
@@ -523,7 +523,7 @@ impl<'de> serde::Deserialize<'de> for GetFileResponseFileDescriptor {
 /// Spec: `/paths/~1v1~1files~1{fileId}/get/responses/200/content/application~1json/schema/properties/file_descriptor/properties/category`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetFileResponseFileDescriptorCategory {
     /// `Attachments`
@@ -569,7 +569,7 @@ crate::runtime::string_enum!(GetFileResponseFileDescriptorCategory);
 /// Spec: `/paths/~1v1~1files~1{fileId}/get/responses/200/content/application~1json/schema/properties/file_descriptor/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetFileResponseFileDescriptorFileBoxType {
     /// `Application`
@@ -639,7 +639,7 @@ crate::runtime::string_enum!(GetFileResponseFileDescriptorFileBoxType);
 /// Spec: `/paths/~1v1~1files/get/parameters/4/schema`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFilesPermission {
     /// `USER`
@@ -825,7 +825,7 @@ impl<'de> serde::Deserialize<'de> for ListFilesResponseFilesItem {
 /// Spec: `/paths/~1v1~1files/get/responses/200/content/application~1json/schema/properties/files/items/properties/category`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFilesResponseFilesItemCategory {
     /// `Attachments`
@@ -871,7 +871,7 @@ crate::runtime::string_enum!(ListFilesResponseFilesItemCategory);
 /// Spec: `/paths/~1v1~1files/get/responses/200/content/application~1json/schema/properties/files/items/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFilesResponseFilesItemFileBoxType {
     /// `Application`
@@ -941,7 +941,7 @@ crate::runtime::string_enum!(ListFilesResponseFilesItemFileBoxType);
 /// Spec: `/paths/~1v1~1files/get/parameters/5/schema`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFilesType {
     /// `Application`
@@ -1011,7 +1011,7 @@ crate::runtime::string_enum!(ListFilesType);
 /// Spec: `/paths/~1v1~1files/get/parameters/6/schema`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFilesViewable {
     /// `PUBLIC`
@@ -1115,7 +1115,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileBody {
 /// Spec: `/paths/~1v1~1files~1{fileId}/put/requestBody/content/application~1json/schema/properties/file_association`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFileBodyFileAssociation {
     /// `CONTACT`
@@ -1292,7 +1292,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFileResponseFileDescriptor {
 /// Spec: `/paths/~1v1~1files~1{fileId}/put/responses/200/content/application~1json/schema/properties/file_descriptor/properties/category`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFileResponseFileDescriptorCategory {
     /// `Attachments`
@@ -1338,7 +1338,7 @@ crate::runtime::string_enum!(UpdateFileResponseFileDescriptorCategory);
 /// Spec: `/paths/~1v1~1files~1{fileId}/put/responses/200/content/application~1json/schema/properties/file_descriptor/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_file` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFileResponseFileDescriptorFileBoxType {
     /// `Application`

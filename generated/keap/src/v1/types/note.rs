@@ -74,7 +74,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteBody {
 /// Spec: `/paths/~1v1~1notes/post/requestBody/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateNoteBodyType {
     /// `Appointment`
@@ -181,7 +181,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldBody {
 /// Spec: `/paths/~1v1~1notes~1model~1customFields/post/requestBody/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateNoteCustomFieldBodyFieldType {
     /// `Currency`
@@ -376,7 +376,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponse {
 /// Spec: `/paths/~1v1~1notes~1model~1customFields/post/responses/201/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateNoteCustomFieldResponseFieldType {
     /// `Currency`
@@ -511,7 +511,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteCustomFieldResponseOptionsItem {
 /// Spec: `/paths/~1v1~1notes~1model~1customFields/post/responses/201/content/application~1json/schema/properties/record_type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateNoteCustomFieldResponseRecordType {
     /// `CONTACT`
@@ -670,7 +670,7 @@ impl<'de> serde::Deserialize<'de> for CreateNoteResponseLastUpdatedBy {
 /// Spec: `/paths/~1v1~1notes/post/responses/201/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateNoteResponseType {
     /// `Appointment`
@@ -826,7 +826,7 @@ impl<'de> serde::Deserialize<'de> for GetNoteResponseLastUpdatedBy {
 /// Spec: `/paths/~1v1~1notes~1{noteId}/get/responses/200/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetNoteResponseType {
     /// `Appointment`
@@ -1031,7 +1031,7 @@ impl<'de> serde::Deserialize<'de> for ListNotesResponseNotesItemLastUpdatedBy {
 /// Spec: `/paths/~1v1~1notes/get/responses/200/content/application~1json/schema/properties/notes/items/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListNotesResponseNotesItemType {
     /// `Appointment`
@@ -1173,7 +1173,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveNoteModelResponseCustomFieldsItem 
 /// Spec: `/paths/~1v1~1notes~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveNoteModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -1309,7 +1309,7 @@ for RetrieveNoteModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1notes~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveNoteModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`
@@ -1416,7 +1416,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteBody {
 /// Spec: `/paths/~1v1~1notes~1{noteId}/put/requestBody/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteBodyType {
     /// `Appointment`
@@ -1572,7 +1572,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteResponseLastUpdatedBy {
 /// Spec: `/paths/~1v1~1notes~1{noteId}/put/responses/200/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteResponseType {
     /// `Appointment`
@@ -1663,7 +1663,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteBody {
 /// Spec: `/paths/~1v1~1notes~1{noteId}/patch/requestBody/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnNoteBodyType {
     /// `Appointment`
@@ -1819,7 +1819,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePropertiesOnNoteResponseLastUpdatedB
 /// Spec: `/paths/~1v1~1notes~1{noteId}/patch/responses/200/content/application~1json/schema/properties/type`
 ///
 /// Needs the crate feature `v1_note` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdatePropertiesOnNoteResponseType {
     /// `Appointment`

@@ -1447,7 +1447,7 @@ impl<'de> serde::Deserialize<'de> for GetOpportunityResponseUser {
 /// Spec: `/paths/~1v1~1opportunities/get/parameters/2/schema`
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOpportunitiesOrder {
     /// `next_action`
@@ -2178,7 +2178,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveOpportunityModelResponseCustomFiel
 /// Spec: `/paths/~1v1~1opportunities~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveOpportunityModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -2314,7 +2314,7 @@ for RetrieveOpportunityModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1opportunities~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_opportunity` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveOpportunityModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`

@@ -346,7 +346,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductResponseSubscriptionPlansItem
 /// Spec: `/paths/~1v1~1products/post/responses/201/content/application~1json/schema/properties/subscription_plans/items/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`
@@ -453,7 +453,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionBody {
 /// Spec: `/paths/~1v1~1products~1{productId}~1subscriptions/post/requestBody/content/application~1json/schema/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductSubscriptionBodyCycleType {
     /// `YEAR`
@@ -578,7 +578,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscriptionResponse {
 /// Spec: `/paths/~1v1~1products~1{productId}~1subscriptions/post/responses/201/content/application~1json/schema/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductSubscriptionResponseCycleType {
     /// `YEAR`
@@ -932,7 +932,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsIte
 /// Spec: `/paths/~1v1~1products~1sync/get/responses/200/content/application~1json/schema/properties/product_statuses/items/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListProductsFromSyncTokenResponseProductStatusesItemProductProductOptionsItemType {
     /// `FixedList`
@@ -1102,7 +1102,7 @@ for ListProductsFromSyncTokenResponseProductStatusesItemProductSubscriptionPlans
 /// Spec: `/paths/~1v1~1products~1sync/get/responses/200/content/application~1json/schema/properties/product_statuses/items/properties/status`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListProductsFromSyncTokenResponseProductStatusesItemStatus {
     /// `CREATED`
@@ -1397,7 +1397,7 @@ for ListProductsResponseProductsItemProductOptionsItem {
 /// Spec: `/paths/~1v1~1products/get/responses/200/content/application~1json/schema/properties/products/items/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListProductsResponseProductsItemProductOptionsItemType {
     /// `FixedList`
@@ -1755,7 +1755,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductResponseSubscriptionPlansIt
 /// Spec: `/paths/~1v1~1products~1{productId}/get/responses/200/content/application~1json/schema/properties/subscription_plans/items/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`
@@ -1880,7 +1880,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveProductSubscriptionResponse {
 /// Spec: `/paths/~1v1~1products~1{productId}~1subscriptions~1{subscriptionId}/get/responses/200/content/application~1json/schema/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveProductSubscriptionResponseCycleType {
     /// `YEAR`
@@ -2188,7 +2188,7 @@ impl<'de> serde::Deserialize<'de> for UpdateProductResponseSubscriptionPlansItem
 /// Spec: `/paths/~1v1~1products~1{productId}/patch/responses/200/content/application~1json/schema/properties/subscription_plans/items/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_product` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateProductResponseSubscriptionPlansItemCycleType {
     /// `YEAR`

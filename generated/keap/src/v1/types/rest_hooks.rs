@@ -93,7 +93,7 @@ impl<'de> serde::Deserialize<'de> for CreateAHookSubscriptionResponse {
 /// Spec: `/paths/~1v1~1hooks/post/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAHookSubscriptionResponseStatus {
     /// `Unverified`
@@ -170,7 +170,7 @@ impl<'de> serde::Deserialize<'de> for ListStoredHookSubscriptionsResponseItem {
 /// Spec: `/paths/~1v1~1hooks/get/responses/200/content/application~1json/schema/items/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListStoredHookSubscriptionsResponseItemStatus {
     /// `Unverified`
@@ -247,7 +247,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveAHookSubscriptionResponse {
 /// Spec: `/paths/~1v1~1hooks~1{key}/get/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveAHookSubscriptionResponseStatus {
     /// `Unverified`
@@ -363,7 +363,7 @@ impl<'de> serde::Deserialize<'de> for UpdateAHookSubscriptionResponse {
 /// Spec: `/paths/~1v1~1hooks~1{key}/put/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateAHookSubscriptionResponseStatus {
     /// `Unverified`
@@ -440,7 +440,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionDelayedResponse {
 /// Spec: `/paths/~1v1~1hooks~1{key}~1delayedVerify/post/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerifyAHookSubscriptionDelayedResponseStatus {
     /// `Unverified`
@@ -517,7 +517,7 @@ impl<'de> serde::Deserialize<'de> for VerifyAHookSubscriptionResponse {
 /// Spec: `/paths/~1v1~1hooks~1{key}~1verify/post/responses/200/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerifyAHookSubscriptionResponseStatus {
     /// `Unverified`

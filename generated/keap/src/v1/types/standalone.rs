@@ -209,7 +209,7 @@ impl<'de> serde::Deserialize<'de> for AccountProfileAddress {
 /// Spec: `/components/schemas/AccountProfile/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccountProfileAddressField {
     /// `BILLING`
@@ -1906,7 +1906,7 @@ impl<'de> serde::Deserialize<'de> for CampaignGoalsItemHistoricalContactCounts {
 /// Spec: `/components/schemas/Campaign/properties/goals/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignGoalsItemType {
     /// `WebForm`
@@ -2054,7 +2054,7 @@ impl<'de> serde::Deserialize<'de> for CampaignLandingPageNodeDto {
 /// Spec: `/components/schemas/CampaignLandingPageNodeDTO/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignLandingPageNodeDtoType {
     /// `WebForm`
@@ -2394,7 +2394,7 @@ for CampaignListCampaignsItemGoalsItemHistoricalContactCounts {
 /// Spec: `/components/schemas/CampaignList/properties/campaigns/items/properties/goals/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignListCampaignsItemGoalsItemType {
     /// `WebForm`
@@ -2691,7 +2691,7 @@ for CampaignListCampaignsItemSequencesItemPathsItemItemsItem {
 /// Spec: `/components/schemas/CampaignList/properties/campaigns/items/properties/sequences/items/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignListCampaignsItemSequencesItemPathsItemItemsItemType {
     /// `NULL`
@@ -2871,7 +2871,7 @@ impl<'de> serde::Deserialize<'de> for CampaignNodeDto {
 /// Spec: `/components/schemas/CampaignNodeDTO/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignNodeDtoType {
     /// `WebForm`
@@ -3164,7 +3164,7 @@ impl<'de> serde::Deserialize<'de> for CampaignSequencesItemPathsItemItemsItem {
 /// Spec: `/components/schemas/Campaign/properties/sequences/items/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignSequencesItemPathsItemItemsItemType {
     /// `NULL`
@@ -3496,7 +3496,7 @@ impl<'de> serde::Deserialize<'de> for CampaignWithStatsGoalsItemHistoricalContac
 /// Spec: `/components/schemas/CampaignWithStats/properties/goals/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignWithStatsGoalsItemType {
     /// `WebForm`
@@ -3792,7 +3792,7 @@ impl<'de> serde::Deserialize<'de> for CampaignWithStatsSequencesItemPathsItemIte
 /// Spec: `/components/schemas/CampaignWithStats/properties/sequences/items/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CampaignWithStatsSequencesItemPathsItemItemsItemType {
     /// `NULL`
@@ -4273,7 +4273,7 @@ impl<'de> serde::Deserialize<'de> for CompanyCustomFieldsItem {
 /// Spec: `/components/schemas/Company/properties/email_status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CompanyEmailStatus {
     /// `UnengagedMarketable`
@@ -4661,7 +4661,7 @@ impl<'de> serde::Deserialize<'de> for CompanyListCompaniesItemCustomFieldsItem {
 /// Spec: `/components/schemas/CompanyList/properties/companies/items/properties/email_status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CompanyListCompaniesItemEmailStatus {
     /// `UnengagedMarketable`
@@ -5034,7 +5034,7 @@ impl<'de> serde::Deserialize<'de> for ContactAddress {
 /// Spec: `/components/schemas/ContactAddress/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactAddressField {
     /// `BILLING`
@@ -5450,7 +5450,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemAddressesItem {
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemAddressesItemField {
     /// `BILLING`
@@ -5606,7 +5606,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemEmailAddressesItem 
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemEmailAddressesItemField {
     /// `EMAIL1`
@@ -5634,7 +5634,7 @@ crate::runtime::string_enum!(ContactListContactsItemEmailAddressesItemField);
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/email_status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemEmailStatus {
     /// `UnengagedMarketable`
@@ -5758,7 +5758,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemFaxNumbersItem {
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemFaxNumbersItemField {
     /// `FAX1`
@@ -5846,7 +5846,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemPhoneNumbersItem {
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemPhoneNumbersItemField {
     /// `PHONE1`
@@ -5919,7 +5919,7 @@ impl<'de> serde::Deserialize<'de> for ContactListContactsItemSocialAccountsItem 
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemSocialAccountsItemType {
     /// `Facebook`
@@ -5959,7 +5959,7 @@ crate::runtime::string_enum!(ContactListContactsItemSocialAccountsItemType);
 /// Spec: `/components/schemas/ContactList/properties/contacts/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactListContactsItemSourceType {
     /// `APPOINTMENT`
@@ -6418,7 +6418,7 @@ impl<'de> serde::Deserialize<'de> for CreateAffiliate {
 /// Spec: `/components/schemas/CreateAffiliate/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAffiliateStatus {
     /// `active`
@@ -7026,7 +7026,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactAddressesItem {
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactAddressesItemField {
     /// `BILLING`
@@ -7175,7 +7175,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactEmailAddressesItem {
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactEmailAddressesItemField {
     /// `EMAIL1`
@@ -7257,7 +7257,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactFaxNumbersItem {
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactFaxNumbersItemField {
     /// `FAX1`
@@ -7387,7 +7387,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactPhoneNumbersItem {
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactPhoneNumbersItemField {
     /// `PHONE1`
@@ -7460,7 +7460,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrPatchContactSocialAccountsItem {
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactSocialAccountsItemType {
     /// `Facebook`
@@ -7500,7 +7500,7 @@ crate::runtime::string_enum!(CreateOrPatchContactSocialAccountsItemType);
 /// Spec: `/components/schemas/CreateOrPatchContact/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrPatchContactSourceType {
     /// `APPOINTMENT`
@@ -7717,7 +7717,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderItem {
 /// Spec: `/components/schemas/CreateOrderItem/properties/item_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -7859,7 +7859,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrderOrderItemsItem {
 /// Spec: `/components/schemas/CreateOrder/properties/order_items/items/properties/item_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderOrderItemsItemItemType {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -7929,7 +7929,7 @@ crate::runtime::string_enum!(CreateOrderOrderItemsItemItemType);
 /// Spec: `/components/schemas/CreateOrder/properties/order_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateOrderOrderType {
     /// `Offline`
@@ -8122,7 +8122,7 @@ impl<'de> serde::Deserialize<'de> for CreatePayment {
 /// Spec: `/components/schemas/CreatePayment/properties/payment_method_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreatePaymentPaymentMethodType {
     /// `CREDIT_CARD`
@@ -8374,7 +8374,7 @@ impl<'de> serde::Deserialize<'de> for CreateProductSubscription {
 /// Spec: `/components/schemas/CreateProductSubscription/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateProductSubscriptionCycleType {
     /// `YEAR`
@@ -8475,7 +8475,7 @@ impl<'de> serde::Deserialize<'de> for CreateRestCustomField {
 /// Spec: `/components/schemas/CreateRestCustomField/properties/field_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateRestCustomFieldFieldType {
     /// `Currency`
@@ -9310,7 +9310,7 @@ impl<'de> serde::Deserialize<'de> for CreditCardAddedAddress {
 /// Spec: `/components/schemas/CreditCardAdded/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreditCardAddedAddressField {
     /// `BILLING`
@@ -9431,7 +9431,7 @@ impl<'de> serde::Deserialize<'de> for CreditCardAddress {
 /// Spec: `/components/schemas/CreditCard/properties/address/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreditCardAddressField {
     /// `BILLING`
@@ -9459,7 +9459,7 @@ crate::runtime::string_enum!(CreditCardAddressField);
 /// Spec: `/components/schemas/CreditCard/properties/consent_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreditCardConsentType {
     /// `RECURRING_CONSENT`
@@ -9555,7 +9555,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `Currency`
@@ -9690,7 +9690,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaDataOptionsItem {
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/record_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldMetaDataRecordType {
     /// `CONTACT`
@@ -10794,7 +10794,7 @@ impl<'de> serde::Deserialize<'de> for EcommerceReportingOrderShippingInformation
 /// Spec: `/components/schemas/EcommerceReportingOrder/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EcommerceReportingOrderSourceType {
     /// `INVOICE`
@@ -12012,7 +12012,7 @@ for EcommerceReportingTransactionOrdersItemShippingInformation {
 /// Spec: `/components/schemas/EcommerceReportingTransaction/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EcommerceReportingTransactionOrdersItemSourceType {
     /// `INVOICE`
@@ -12097,7 +12097,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
 /// Spec: `/components/schemas/EmailAddress/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailAddressField {
     /// `EMAIL1`
@@ -12651,7 +12651,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateErrorEmail {
 /// Spec: `/components/schemas/EmailSentCreateError/properties/email/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentCreateErrorEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -12874,7 +12874,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListRequestEmailsItem {
 /// Spec: `/components/schemas/EmailSentCreateListRequest/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentCreateListRequestEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13102,7 +13102,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponseEmailsItem {
 /// Spec: `/components/schemas/EmailSentCreateListResponse/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentCreateListResponseEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13334,7 +13334,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentCreateListResponseErrorsItemEmail
 /// Spec: `/components/schemas/EmailSentCreateListResponse/properties/errors/items/properties/email/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentCreateListResponseErrorsItemEmailOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13367,7 +13367,7 @@ crate::runtime::string_enum!(EmailSentCreateListResponseErrorsItemEmailOriginalP
 /// Spec: `/components/schemas/EmailSentCreate/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentCreateOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13667,7 +13667,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentQueryResultListEmailsItem {
 /// Spec: `/components/schemas/EmailSentQueryResultList/properties/emails/items/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentQueryResultListEmailsItemOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13698,7 +13698,7 @@ crate::runtime::string_enum!(EmailSentQueryResultListEmailsItemOriginalProvider)
 /// Spec: `/components/schemas/EmailSentQueryResult/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentQueryResultOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13852,7 +13852,7 @@ impl<'de> serde::Deserialize<'de> for EmailSentQueryResultWithContent {
 /// Spec: `/components/schemas/EmailSentQueryResultWithContent/properties/original_provider`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EmailSentQueryResultWithContentOriginalProvider {
     /// `UNKNOWN`, a value the server sends (not [`Self::Unknown`])
@@ -13917,7 +13917,7 @@ impl<'de> serde::Deserialize<'de> for EntryLongString {
 /// Spec: `/components/schemas/Entry«long,string»/properties/key`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EntryLongStringKey {
     /// `SUCCESS`
@@ -14387,7 +14387,7 @@ impl<'de> serde::Deserialize<'de> for FaxNumber {
 /// Spec: `/components/schemas/FaxNumber/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FaxNumberField {
     /// `FAX1`
@@ -14518,7 +14518,7 @@ impl<'de> serde::Deserialize<'de> for FileDescriptor {
 /// Spec: `/components/schemas/FileDescriptor/properties/category`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileDescriptorCategory {
     /// `Attachments`
@@ -14564,7 +14564,7 @@ crate::runtime::string_enum!(FileDescriptorCategory);
 /// Spec: `/components/schemas/FileDescriptor/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileDescriptorFileBoxType {
     /// `Application`
@@ -14783,7 +14783,7 @@ impl<'de> serde::Deserialize<'de> for FileInformationFileDescriptor {
 /// Spec: `/components/schemas/FileInformation/properties/file_descriptor/properties/category`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileInformationFileDescriptorCategory {
     /// `Attachments`
@@ -14829,7 +14829,7 @@ crate::runtime::string_enum!(FileInformationFileDescriptorCategory);
 /// Spec: `/components/schemas/FileInformation/properties/file_descriptor/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileInformationFileDescriptorFileBoxType {
     /// `Application`
@@ -15057,7 +15057,7 @@ impl<'de> serde::Deserialize<'de> for FileListFilesItem {
 /// Spec: `/components/schemas/FileList/properties/files/items/properties/category`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileListFilesItemCategory {
     /// `Attachments`
@@ -15103,7 +15103,7 @@ crate::runtime::string_enum!(FileListFilesItemCategory);
 /// Spec: `/components/schemas/FileList/properties/files/items/properties/file_box_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileListFilesItemFileBoxType {
     /// `Application`
@@ -15249,7 +15249,7 @@ impl<'de> serde::Deserialize<'de> for FileUpload {
 /// Spec: `/components/schemas/FileUpload/properties/file_association`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileUploadFileAssociation {
     /// `CONTACT`
@@ -15582,7 +15582,7 @@ impl<'de> serde::Deserialize<'de> for FullContactAddressesItem {
 /// Spec: `/components/schemas/FullContact/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactAddressesItemField {
     /// `BILLING`
@@ -15736,7 +15736,7 @@ impl<'de> serde::Deserialize<'de> for FullContactEmailAddressesItem {
 /// Spec: `/components/schemas/FullContact/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactEmailAddressesItemField {
     /// `EMAIL1`
@@ -15764,7 +15764,7 @@ crate::runtime::string_enum!(FullContactEmailAddressesItemField);
 /// Spec: `/components/schemas/FullContact/properties/email_status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactEmailStatus {
     /// `UnengagedMarketable`
@@ -15888,7 +15888,7 @@ impl<'de> serde::Deserialize<'de> for FullContactFaxNumbersItem {
 /// Spec: `/components/schemas/FullContact/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactFaxNumbersItemField {
     /// `FAX1`
@@ -16025,7 +16025,7 @@ impl<'de> serde::Deserialize<'de> for FullContactPhoneNumbersItem {
 /// Spec: `/components/schemas/FullContact/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactPhoneNumbersItemField {
     /// `PHONE1`
@@ -16144,7 +16144,7 @@ impl<'de> serde::Deserialize<'de> for FullContactSocialAccountsItem {
 /// Spec: `/components/schemas/FullContact/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactSocialAccountsItemType {
     /// `Facebook`
@@ -16184,7 +16184,7 @@ crate::runtime::string_enum!(FullContactSocialAccountsItemType);
 /// Spec: `/components/schemas/FullContact/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FullContactSourceType {
     /// `APPOINTMENT`
@@ -16473,7 +16473,7 @@ impl<'de> serde::Deserialize<'de> for GoalHistoricalContactCounts {
 /// Spec: `/components/schemas/Goal/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GoalType {
     /// `WebForm`
@@ -16745,7 +16745,7 @@ impl<'de> serde::Deserialize<'de> for Item {
 /// Spec: `/components/schemas/Item/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ItemType {
     /// `NULL`
@@ -17205,7 +17205,7 @@ impl<'de> serde::Deserialize<'de> for NoteListNotesItemLastUpdatedBy {
 /// Spec: `/components/schemas/NoteList/properties/notes/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoteListNotesItemType {
     /// `Appointment`
@@ -17242,7 +17242,7 @@ crate::runtime::string_enum!(NoteListNotesItemType);
 /// Spec: `/components/schemas/Note/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoteType {
     /// `Appointment`
@@ -17428,7 +17428,7 @@ impl<'de> serde::Deserialize<'de> for ObjectModelCustomFieldsItem {
 /// Spec: `/components/schemas/ObjectModel/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ObjectModelCustomFieldsItemFieldType {
     /// `Currency`
@@ -17563,7 +17563,7 @@ impl<'de> serde::Deserialize<'de> for ObjectModelCustomFieldsItemOptionsItem {
 /// Spec: `/components/schemas/ObjectModel/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ObjectModelCustomFieldsItemRecordType {
     /// `CONTACT`
@@ -19301,7 +19301,7 @@ impl<'de> serde::Deserialize<'de> for OrderItemProductProductOptionsItem {
 /// Spec: `/components/schemas/OrderItem/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderItemProductProductOptionsItemType {
     /// `FixedList`
@@ -20291,7 +20291,7 @@ impl<'de> serde::Deserialize<'de> for OrderListOrdersItemShippingInformation {
 /// Spec: `/components/schemas/OrderList/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderListOrdersItemSourceType {
     /// `INVOICE`
@@ -20759,7 +20759,7 @@ impl<'de> serde::Deserialize<'de> for OrderOrderItemsItemProductProductOptionsIt
 /// Spec: `/components/schemas/Order/properties/order_items/items/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrderOrderItemsItemProductProductOptionsItemType {
     /// `FixedList`
@@ -21317,7 +21317,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
 /// Spec: `/components/schemas/PhoneNumber/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PhoneNumberField {
     /// `PHONE1`
@@ -21702,7 +21702,7 @@ impl<'de> serde::Deserialize<'de> for ProductListProductsItemProductOptionsItem 
 /// Spec: `/components/schemas/ProductList/properties/products/items/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductListProductsItemProductOptionsItemType {
     /// `FixedList`
@@ -21986,7 +21986,7 @@ impl<'de> serde::Deserialize<'de> for ProductOption {
 /// Spec: `/components/schemas/ProductOption/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductOptionType {
     /// `FixedList`
@@ -22252,7 +22252,7 @@ impl<'de> serde::Deserialize<'de> for ProductProductOptionsItem {
 /// Spec: `/components/schemas/Product_/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductProductOptionsItemType {
     /// `FixedList`
@@ -22688,7 +22688,7 @@ for ProductStatusListProductStatusesItemProductProductOptionsItem {
 /// Spec: `/components/schemas/ProductStatusList/properties/product_statuses/items/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductStatusListProductStatusesItemProductProductOptionsItemType {
     /// `FixedList`
@@ -22858,7 +22858,7 @@ for ProductStatusListProductStatusesItemProductSubscriptionPlansItem {
 /// Spec: `/components/schemas/ProductStatusList/properties/product_statuses/items/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductStatusListProductStatusesItemStatus {
     /// `CREATED`
@@ -23094,7 +23094,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductProductOptionsItem {
 /// Spec: `/components/schemas/ProductStatus/properties/product/properties/product_options/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductStatusProductProductOptionsItemType {
     /// `FixedList`
@@ -23258,7 +23258,7 @@ impl<'de> serde::Deserialize<'de> for ProductStatusProductSubscriptionPlansItem 
 /// Spec: `/components/schemas/ProductStatus/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductStatusStatus {
     /// `CREATED`
@@ -23380,7 +23380,7 @@ impl<'de> serde::Deserialize<'de> for ProductSubscription {
 /// Spec: `/components/schemas/ProductSubscription/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProductSubscriptionCycleType {
     /// `YEAR`
@@ -23790,7 +23790,7 @@ impl<'de> serde::Deserialize<'de> for RequestNote {
 /// Spec: `/components/schemas/RequestNote/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestNoteType {
     /// `Appointment`
@@ -26835,7 +26835,7 @@ impl<'de> serde::Deserialize<'de> for RestEmailAddress {
 /// Spec: `/components/schemas/RestEmailAddress/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestEmailAddressStatus {
     /// `Unengaged Marketable`
@@ -26993,7 +26993,7 @@ impl<'de> serde::Deserialize<'de> for RestHookRequest {
 /// Spec: `/components/schemas/RestHook/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestHookStatus {
     /// `Unverified`
@@ -27394,7 +27394,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactAddressesItem {
 /// Spec: `/components/schemas/RestPartialContact/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactAddressesItemField {
     /// `BILLING`
@@ -27548,7 +27548,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactEmailAddressesItem {
 /// Spec: `/components/schemas/RestPartialContact/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactEmailAddressesItemField {
     /// `EMAIL1`
@@ -27576,7 +27576,7 @@ crate::runtime::string_enum!(RestPartialContactEmailAddressesItemField);
 /// Spec: `/components/schemas/RestPartialContact/properties/email_status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactEmailStatus {
     /// `UnengagedMarketable`
@@ -27700,7 +27700,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactFaxNumbersItem {
 /// Spec: `/components/schemas/RestPartialContact/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactFaxNumbersItemField {
     /// `FAX1`
@@ -27788,7 +27788,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactPhoneNumbersItem {
 /// Spec: `/components/schemas/RestPartialContact/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactPhoneNumbersItemField {
     /// `PHONE1`
@@ -27861,7 +27861,7 @@ impl<'de> serde::Deserialize<'de> for RestPartialContactSocialAccountsItem {
 /// Spec: `/components/schemas/RestPartialContact/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactSocialAccountsItemType {
     /// `Facebook`
@@ -27901,7 +27901,7 @@ crate::runtime::string_enum!(RestPartialContactSocialAccountsItemType);
 /// Spec: `/components/schemas/RestPartialContact/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestPartialContactSourceType {
     /// `APPOINTMENT`
@@ -28283,7 +28283,7 @@ impl<'de> serde::Deserialize<'de> for RestProductV1SubscriptionPlansItem {
 /// Spec: `/components/schemas/RestProductV1/properties/subscription_plans/items/properties/cycle_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestProductV1SubscriptionPlansItemCycleType {
     /// `YEAR`
@@ -28601,7 +28601,7 @@ impl<'de> serde::Deserialize<'de> for RestUserFaxNumbersItem {
 /// Spec: `/components/schemas/RestUser/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestUserFaxNumbersItemField {
     /// `FAX1`
@@ -28689,7 +28689,7 @@ impl<'de> serde::Deserialize<'de> for RestUserPhoneNumbersItem {
 /// Spec: `/components/schemas/RestUser/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestUserPhoneNumbersItemField {
     /// `PHONE1`
@@ -28723,7 +28723,7 @@ crate::runtime::string_enum!(RestUserPhoneNumbersItemField);
 /// Spec: `/components/schemas/RestUser/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestUserStatus {
     /// `Active`
@@ -29104,7 +29104,7 @@ impl<'de> serde::Deserialize<'de> for SequencePathItemsItem {
 /// Spec: `/components/schemas/SequencePath/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SequencePathItemsItemType {
     /// `NULL`
@@ -29322,7 +29322,7 @@ impl<'de> serde::Deserialize<'de> for SequencePathsItemItemsItem {
 /// Spec: `/components/schemas/Sequence/properties/paths/items/properties/items/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SequencePathsItemItemsItemType {
     /// `NULL`
@@ -29812,7 +29812,7 @@ impl<'de> serde::Deserialize<'de> for SocialAccount {
 /// Spec: `/components/schemas/SocialAccount/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocialAccountType {
     /// `Facebook`
@@ -30160,7 +30160,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
 /// Spec: `/components/schemas/Subscription/properties/billing_cycle`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionBillingCycle {
     /// `YEAR`
@@ -30367,7 +30367,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionListSubscriptionsItem {
 /// Spec: `/components/schemas/SubscriptionList/properties/subscriptions/items/properties/billing_cycle`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionListSubscriptionsItemBillingCycle {
     /// `YEAR`
@@ -32753,7 +32753,7 @@ for TransactionListTransactionsItemOrdersItemShippingInformation {
 /// Spec: `/components/schemas/TransactionList/properties/transactions/items/properties/orders/items/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransactionListTransactionsItemOrdersItemSourceType {
     /// `INVOICE`
@@ -32890,7 +32890,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNote {
 /// Spec: `/components/schemas/UpdateNote/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteType {
     /// `Appointment`
@@ -33672,7 +33672,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactAddressesItem {
 /// Spec: `/components/schemas/UpsertContact/properties/addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactAddressesItemField {
     /// `BILLING`
@@ -33773,7 +33773,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactCustomFieldsItem {
 /// Spec: `/components/schemas/UpsertContact/properties/duplicate_option`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactDuplicateOption {
     /// `Email`
@@ -33846,7 +33846,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactEmailAddressesItem {
 /// Spec: `/components/schemas/UpsertContact/properties/email_addresses/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactEmailAddressesItemField {
     /// `EMAIL1`
@@ -33928,7 +33928,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactFaxNumbersItem {
 /// Spec: `/components/schemas/UpsertContact/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactFaxNumbersItemField {
     /// `FAX1`
@@ -34058,7 +34058,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactPhoneNumbersItem {
 /// Spec: `/components/schemas/UpsertContact/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactPhoneNumbersItemField {
     /// `PHONE1`
@@ -34131,7 +34131,7 @@ impl<'de> serde::Deserialize<'de> for UpsertContactSocialAccountsItem {
 /// Spec: `/components/schemas/UpsertContact/properties/social_accounts/items/properties/type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactSocialAccountsItemType {
     /// `Facebook`
@@ -34171,7 +34171,7 @@ crate::runtime::string_enum!(UpsertContactSocialAccountsItemType);
 /// Spec: `/components/schemas/UpsertContact/properties/source_type`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertContactSourceType {
     /// `APPOINTMENT`
@@ -34650,7 +34650,7 @@ impl<'de> serde::Deserialize<'de> for UsersUsersItemFaxNumbersItem {
 /// Spec: `/components/schemas/Users/properties/users/items/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UsersUsersItemFaxNumbersItemField {
     /// `FAX1`
@@ -34738,7 +34738,7 @@ impl<'de> serde::Deserialize<'de> for UsersUsersItemPhoneNumbersItem {
 /// Spec: `/components/schemas/Users/properties/users/items/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UsersUsersItemPhoneNumbersItemField {
     /// `PHONE1`
@@ -34772,7 +34772,7 @@ crate::runtime::string_enum!(UsersUsersItemPhoneNumbersItemField);
 /// Spec: `/components/schemas/Users/properties/users/items/properties/status`
 ///
 /// Needs the crate feature `v1_standalone_types` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UsersUsersItemStatus {
     /// `Active`

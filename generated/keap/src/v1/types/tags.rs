@@ -73,7 +73,7 @@ impl<'de> serde::Deserialize<'de> for ApplyTagToContactIdsResponseItem {
 /// Spec: `/paths/~1v1~1tags~1{tagId}~1contacts/post/responses/200/content/application~1json/schema/items/properties/key`
 ///
 /// Needs the crate feature `v1_tags` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApplyTagToContactIdsResponseItemKey {
     /// `SUCCESS`

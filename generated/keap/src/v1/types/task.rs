@@ -233,7 +233,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldBody {
 /// Spec: `/paths/~1v1~1tasks~1model~1customFields/post/requestBody/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTaskCustomFieldBodyFieldType {
     /// `Currency`
@@ -428,7 +428,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponse {
 /// Spec: `/paths/~1v1~1tasks~1model~1customFields/post/responses/201/content/application~1json/schema/properties/field_type`
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTaskCustomFieldResponseFieldType {
     /// `Currency`
@@ -563,7 +563,7 @@ impl<'de> serde::Deserialize<'de> for CreateTaskCustomFieldResponseOptionsItem {
 /// Spec: `/paths/~1v1~1tasks~1model~1customFields/post/responses/201/content/application~1json/schema/properties/record_type`
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTaskCustomFieldResponseRecordType {
     /// `CONTACT`
@@ -1440,7 +1440,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveTaskModelResponseCustomFieldsItem 
 /// Spec: `/paths/~1v1~1tasks~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/field_type`
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveTaskModelResponseCustomFieldsItemFieldType {
     /// `Currency`
@@ -1576,7 +1576,7 @@ for RetrieveTaskModelResponseCustomFieldsItemOptionsItem {
 /// Spec: `/paths/~1v1~1tasks~1model/get/responses/200/content/application~1json/schema/properties/custom_fields/items/properties/record_type`
 ///
 /// Needs the crate feature `v1_task` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetrieveTaskModelResponseCustomFieldsItemRecordType {
     /// `CONTACT`

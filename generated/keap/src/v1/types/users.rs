@@ -357,7 +357,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponseFaxNumbersItem {
 /// Spec: `/paths/~1v1~1users/post/responses/201/content/application~1json/schema/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserResponseFaxNumbersItemField {
     /// `FAX1`
@@ -445,7 +445,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserResponsePhoneNumbersItem {
 /// Spec: `/paths/~1v1~1users/post/responses/201/content/application~1json/schema/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserResponsePhoneNumbersItemField {
     /// `PHONE1`
@@ -479,7 +479,7 @@ crate::runtime::string_enum!(CreateUserResponsePhoneNumbersItemField);
 /// Spec: `/paths/~1v1~1users/post/responses/201/content/application~1json/schema/properties/status`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserResponseStatus {
     /// `Active`
@@ -842,7 +842,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemFaxNumbersItem {
 /// Spec: `/paths/~1v1~1users/get/responses/200/content/application~1json/schema/properties/users/items/properties/fax_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListUsersResponseUsersItemFaxNumbersItemField {
     /// `FAX1`
@@ -932,7 +932,7 @@ impl<'de> serde::Deserialize<'de> for ListUsersResponseUsersItemPhoneNumbersItem
 /// Spec: `/paths/~1v1~1users/get/responses/200/content/application~1json/schema/properties/users/items/properties/phone_numbers/items/properties/field`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListUsersResponseUsersItemPhoneNumbersItemField {
     /// `PHONE1`
@@ -966,7 +966,7 @@ crate::runtime::string_enum!(ListUsersResponseUsersItemPhoneNumbersItemField);
 /// Spec: `/paths/~1v1~1users/get/responses/200/content/application~1json/schema/properties/users/items/properties/status`
 ///
 /// Needs the crate feature `v1_users` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListUsersResponseUsersItemStatus {
     /// `Active`

@@ -74,7 +74,7 @@ impl<'de> serde::Deserialize<'de> for CreateTask {
 /// Spec: `/components/schemas/CreateTask/properties/priority`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTaskPriority {
     /// `LOW`
@@ -128,7 +128,7 @@ impl<'de> serde::Deserialize<'de> for ListLocalesResponse {
 /// Spec: `/paths/~1rest~1v2~1tasks/get/parameters/3/schema/items`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListTasksFieldsItem {
     /// `title`
@@ -328,7 +328,7 @@ impl<'de> serde::Deserialize<'de> for Task {
 /// Spec: `/components/schemas/Task/properties/priority`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskPriority {
     /// `LOW`
@@ -350,7 +350,7 @@ crate::runtime::string_enum!(TaskPriority);
 /// Spec: `/paths/~1rest~1v2~1tasks~1{task_id}/patch/parameters/0/schema/items`
 ///
 /// Needs the crate feature `tasks` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTaskUpdateMaskItem {
     /// `title`

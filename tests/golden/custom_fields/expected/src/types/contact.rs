@@ -51,7 +51,7 @@ impl<'de> serde::Deserialize<'de> for Contact {
 /// Spec: `/paths/~1contacts~1{contact_id}/get/parameters/fields`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactField {
     /// `custom_fields`
@@ -154,7 +154,7 @@ impl<'de> serde::Deserialize<'de> for UpdateContactRequest {
 /// Spec: `/paths/~1contacts~1{contact_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `contact` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateContactUpdateMaskItem {
     /// `given_name`

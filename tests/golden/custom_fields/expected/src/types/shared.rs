@@ -64,7 +64,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldMetaData {
 /// Spec: `/components/schemas/CustomFieldMetaData/properties/field_type`
 ///
 /// Needs one of the crate features `contact`, `note` (all on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomFieldMetaDataFieldType {
     /// `TEXT`

@@ -5,7 +5,7 @@
 /// Spec: `/paths/~1tasks/get/parameters/0/schema`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListTasksStatus {
     /// `OPEN`
@@ -81,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for Task {
 /// Spec: `/components/schemas/Task/properties/priority`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskPriority {
     /// `LOW`
@@ -126,7 +126,7 @@ crate::runtime::int_enum!(TaskRemindTimeMins);
 /// Spec: `/components/schemas/TaskType`
 ///
 /// Needs the crate feature `task` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskType {
     /// `EMAIL`

@@ -66,7 +66,7 @@ impl<'de> serde::Deserialize<'de> for Const {
 /// Spec: `/components/schemas/example`
 ///
 /// Needs the crate feature `standalone_types` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Example {
     /// `a`

@@ -94,7 +94,7 @@ impl<'de> serde::Deserialize<'de> for ListTagsNoTokenResponse {
 /// Spec: `/paths/~1notes/get/parameters/fields`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoteField {
     /// `id`

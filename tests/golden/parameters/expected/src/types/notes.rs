@@ -108,7 +108,7 @@ impl<'de> serde::Deserialize<'de> for UpdateNoteFilter {
 /// Spec: `/paths/~1contacts~1{contact_id}~1notes~1{note_id}/patch/parameters/1/schema/items`
 ///
 /// Needs the crate feature `notes` (on by default).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateNoteUpdateMaskItem {
     /// `title`

@@ -107,7 +107,7 @@ impl<'de> serde::Deserialize<'de> for RestHookRequest {
 /// Spec: `/components/schemas/RestHook/properties/status`
 ///
 /// Needs the crate feature `v1_rest_hooks` (off by default; `v1` turns on every one of this spec's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestHookStatus {
     /// `Verified`
