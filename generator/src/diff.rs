@@ -2,6 +2,7 @@
 //! classified breaking or not, and the worst kind (an operationId that now names another
 //! endpoint: code still compiles but calls something else) is called out first.
 
+use crate::lower::url_path;
 use crate::model::{Api, Operation, Param, Prim, Response, TypeKind, TypeRef};
 use heck::ToUpperCamelCase;
 use serde::Serialize;
@@ -246,12 +247,6 @@ fn change(breaking: bool, kind: ChangeKind, target: impl Into<String>, detail: i
     Change { breaking, kind, target: target.into(), detail: detail.into(), suggestion: None }
 }
 
-/// The path of a base URL (`/crm` of `https://api.infusionsoft.com/crm/`).
-fn base_path(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.find('/').map_or(String::new(), |i| rest[i..].trim_end_matches('/').to_string())
-}
-
 /// Compares two lowered specs.
 pub fn diff(old: &Api, new: &Api) -> Report {
     let mut report = Report::default();
@@ -278,7 +273,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
             })
             .collect()
     };
-    let (old_base, new_base) = (base_path(&old.base_url), base_path(&new.base_url));
+    let (old_base, new_base) = (url_path(&old.base_url), url_path(&new.base_url));
     let paired = |a: &BTreeMap<(String, String), (String, Operation)>,
                   b: &BTreeMap<(String, String), (String, Operation)>| {
         a.keys().filter(|k| b.contains_key(*k)).count()

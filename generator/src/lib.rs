@@ -136,11 +136,7 @@ pub fn generate_crate(parts: &[Part], opts: &Options) -> Result<Generated> {
 /// Hosts are not compared: Keap serves every API version on each of its hosts.
 fn path_prefix(base: &str, spec: &load::Spec) -> Result<String> {
     let server = spec.doc.servers.first().map(lower::server_url).unwrap_or_default();
-    let path_of = |url: &str| -> String {
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        rest.find('/').map_or(String::new(), |i| rest[i..].trim_end_matches('/').to_string())
-    };
-    let (base_path, server_path) = (path_of(base), path_of(&server));
+    let (base_path, server_path) = (lower::url_path(base), lower::url_path(&server));
     match server_path.strip_prefix(&base_path) {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => Ok(rest.to_string()),
         _ => Err(Error {

@@ -187,6 +187,13 @@ pub fn server_url(s: &openapiv3::Server) -> String {
     url.trim_end_matches('/').to_string()
 }
 
+/// The path of a server URL, without a trailing `/` (`/crm` of `https://api.infusionsoft.com/crm/`;
+/// empty for a bare host).
+pub fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or(String::new(), |i| rest[i..].trim_end_matches('/').to_string())
+}
+
 /// An operation as found in the spec: path, method, the operation, and the path item's
 /// parameters followed by its own.
 type SpecOp<'d> = (String, &'d str, &'d openapiv3::Operation, Vec<&'d ReferenceOr<Parameter>>);
